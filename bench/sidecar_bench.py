@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -70,12 +71,14 @@ def start_sidecar(cache: Path) -> tuple[subprocess.Popen, str, dict]:
     raise RuntimeError("the sidecar exited before it was ready")
 
 
-def start_mlx_server(model_path: Path) -> tuple[subprocess.Popen, str, dict]:
+def start_mlx_server(model_path: Path, preload: str | None = None) -> tuple[subprocess.Popen, str, dict]:
     port = free_port()
+    env = {**os.environ, "LD_PRELOAD": preload} if preload else None
     proc = subprocess.Popen(
         [sys.executable, "-m", "mlx_lm.server", "--model", str(model_path), "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
@@ -91,8 +94,8 @@ def start_mlx_server(model_path: Path) -> tuple[subprocess.Popen, str, dict]:
 
 async def stream_chat(client: httpx.AsyncClient, base: str, headers: dict, model: str, prompt: str,
                       max_tokens: int) -> dict:
-    # A fresh prefix per request: mlx_lm.server keeps a prompt (KV) cache that the sidecar does not have
-    # yet, and a repeated prompt would measure that cache instead of prefill and decode.
+    # A fresh question per request: both servers keep a prefix KV cache, so a repeated prompt would skip
+    # prefill entirely; distinct questions behind the chat template's shared preamble are what chats send.
     body = {
         "model": model,
         "messages": [{"role": "user", "content": f"[{secrets.token_hex(4)}] {prompt}"}],
@@ -129,33 +132,63 @@ def decode_tps(r: dict) -> float:
     return (r["tokens"] - 1) / (r["last"] - r["first"])
 
 
-async def bench_server(base: str, headers: dict, model: str, max_tokens: int, repeats: int) -> dict:
-    out: dict = {}
+async def measure_once(client: httpx.AsyncClient, server: tuple, metric: str, max_tokens: int) -> float:
+    """One sample of one metric on one server: tokens per second."""
+    base, headers, model = server
+    if metric == "single_decode_tps":
+        return decode_tps(await stream_chat(client, base, headers, model, DECODE_PROMPT, max_tokens))
+    if metric == "prefill_tps":
+        r = await stream_chat(client, base, headers, model, " ".join(PROMPTS * 2), 1)
+        return r["prompt_tokens"] / (r["end"] - r["t0"])
+    n = int(metric.rsplit("_", 1)[1])
+    t0 = time.perf_counter()
+    rs = await asyncio.gather(
+        *(stream_chat(client, base, headers, model, PROMPTS[i % len(PROMPTS)], max_tokens) for i in range(n))
+    )
+    return sum(r["tokens"] for r in rs) / (time.perf_counter() - t0)
+
+
+METRICS = ("single_decode_tps", "prefill_tps", "aggregate_tps_1", "aggregate_tps_4", "aggregate_tps_8")
+
+
+async def bench_servers(servers: dict[str, tuple], procs: dict[str, subprocess.Popen], reference, max_tokens: int,
+                        repeats: int) -> dict:
+    """Every metric on every server, interleaved round by round (the order flips each round), so drift in
+    the machine's speed (other work, thermal) lands on all alike; medians over the rounds. Servers not being
+    measured are paused (SIGSTOP): an idle mlx_lm.server polls and would take CPU from the one measured."""
+    samples: dict = {name: {m: [] for m in METRICS} for name in servers}
+    samples["stream_generate"] = {"single_decode_tps": []}
     async with httpx.AsyncClient(timeout=600) as client:
-        await stream_chat(client, base, headers, model, "Hello", 8)  # warm-up: load and compile
-        single = [await stream_chat(client, base, headers, model, DECODE_PROMPT, max_tokens) for _ in range(repeats)]
-        out["single_decode_tps"] = statistics.median(decode_tps(r) for r in single)
-        print(f"bench:   single stream {out['single_decode_tps']:.1f} tok/s", flush=True)
-        out["single_tokens"] = single[0]["tokens"]
-        long_prompt = " ".join(PROMPTS * 2)
-        pre = [await stream_chat(client, base, headers, model, long_prompt, 1) for _ in range(repeats)]
-        out["prefill_tps"] = statistics.median(r["prompt_tokens"] / (r["end"] - r["t0"]) for r in pre)
-        out["prefill_prompt_tokens"] = pre[0]["prompt_tokens"]
-        print(f"bench:   prefill {out['prefill_tps']:.1f} tok/s", flush=True)
-        for n in (1, 4, 8):
-            runs = []
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                rs = await asyncio.gather(
-                    *(stream_chat(client, base, headers, model, PROMPTS[i % len(PROMPTS)], max_tokens) for i in range(n))
-                )
-                runs.append(sum(r["tokens"] for r in rs) / (time.perf_counter() - t0))
-            out[f"aggregate_tps_{n}"] = statistics.median(runs)
-            print(f"bench:   {n} streams {out[f'aggregate_tps_{n}']:.1f} tok/s", flush=True)
+        for base, headers, model in servers.values():
+            await stream_chat(client, base, headers, model, "Hello", 8)  # warm-up: load and compile
+        base, headers, model = servers["sidecar"]
+        memory = (await client.get(base + "/admin/memory", headers=headers)).json()
+        held = next(m for m in memory["models"] if m["id"] == model)
+        for proc in procs.values():
+            proc.send_signal(signal.SIGSTOP)
+        # The in-process reference runs with every server paused.
+        names = list(servers)
+        for rnd in range(repeats):
+            for proc in procs.values():
+                proc.send_signal(signal.SIGSTOP)
+            samples["stream_generate"]["single_decode_tps"].append(reference())
+            for metric in METRICS:
+                for name in names if rnd % 2 == 0 else names[::-1]:
+                    for other, proc in procs.items():
+                        proc.send_signal(signal.SIGCONT if other == name else signal.SIGSTOP)
+                    value = await measure_once(client, servers[name], metric, max_tokens)
+                    samples[name][metric].append(value)
+                    print(f"bench:   round {rnd + 1} {name} {metric} {value:.2f}", flush=True)
+        for proc in procs.values():
+            proc.send_signal(signal.SIGCONT)
+    out = {name: {m: statistics.median(v) for m, v in by.items()} for name, by in samples.items()}
+    # How the sidecar held the weights (float32 on MLX's CPU backend when it fits) and what that measured.
+    out["sidecar"].update(weights=held.get("weights"), footprint_bytes=held["footprint_bytes"])
     return out
 
 
-def bench_in_process(model_path: Path, max_tokens: int, repeats: int) -> dict:
+def in_process_decode(model_path: Path, max_tokens: int):
+    """A function giving one sample of mlx_lm.stream_generate's decode rate in this process."""
     from mlx_lm import load, stream_generate
 
     model, tokenizer = load(str(model_path))
@@ -163,11 +196,12 @@ def bench_in_process(model_path: Path, max_tokens: int, repeats: int) -> dict:
         [{"role": "user", "content": DECODE_PROMPT}], add_generation_prompt=True, tokenize=False
     )
     list(stream_generate(model, tokenizer, prompt, max_tokens=8))
-    rates = []
-    for _ in range(repeats):
+
+    def sample() -> float:
         times = [time.perf_counter() for _ in stream_generate(model, tokenizer, prompt, max_tokens=max_tokens)]
-        rates.append((len(times) - 1) / (times[-1] - times[0]))
-    return {"single_decode_tps": statistics.median(rates), "tokens": len(times)}
+        return (len(times) - 1) / (times[-1] - times[0])
+
+    return sample
 
 
 def memory_read_bandwidth() -> float:
@@ -186,6 +220,13 @@ def memory_read_bandwidth() -> float:
     return max(rates)
 
 
+def sidecar_blas() -> str | None:
+    """The BLAS library the sidecar binds under MLX on this machine (None on macOS or when absent)."""
+    code = "import orchard_sidecar.cpu_blas as b; print(b.loaded or '')"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    return out or None
+
+
 def weights_bytes(model_path: Path) -> int:
     return sum(p.stat().st_size for p in model_path.glob("*.safetensors"))
 
@@ -195,7 +236,7 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, required=True)
     ap.add_argument("--model", default=STARTER)
     ap.add_argument("--max-tokens", type=int, default=24)
-    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     model_path = snapshot_of(args.cache, args.model)
@@ -203,22 +244,31 @@ def main() -> None:
     print(f"bench: model {args.model} at {model_path}", flush=True)
     bandwidth = memory_read_bandwidth()
     print(f"bench: memory read bandwidth {bandwidth / 1e9:.2f} GB/s", flush=True)
-    ref = bench_in_process(model_path, args.max_tokens, args.repeats)
-    print(f"bench: mlx_lm.stream_generate {ref['single_decode_tps']:.1f} tok/s", flush=True)
+    reference = in_process_decode(model_path, args.max_tokens)
 
     results: dict = {"model": args.model, "max_tokens": args.max_tokens, "repeats": args.repeats}
-    for name, starter in (("sidecar", lambda: start_sidecar(args.cache)),
-                          ("mlx_lm_server", lambda: start_mlx_server(model_path))):
-        proc, base, headers = starter()
-        try:
-            model = args.model if name == "sidecar" else "default_model"
-            results[name] = asyncio.run(bench_server(base, headers, model, args.max_tokens, args.repeats))
-            print(f"bench: {name} {json.dumps(results[name])}", flush=True)
-        finally:
+    procs: dict[str, subprocess.Popen] = {}
+    try:
+        procs["sidecar"], base, headers = start_sidecar(args.cache)
+        servers = {"sidecar": (base, headers, args.model)}
+        procs["mlx_lm_server"], base, headers = start_mlx_server(model_path)
+        servers["mlx_lm_server"] = (base, headers, "default_model")
+        blas = sidecar_blas()
+        if blas:
+            # Context, not a target: the same server with the BLAS the sidecar binds, to show what the engine
+            # adds beyond it (mlx_lm.server keeps quantized weights, whose CPU matmul does not use BLAS).
+            procs["mlx_lm_server_openblas"], base, headers = start_mlx_server(model_path, preload=blas)
+            servers["mlx_lm_server_openblas"] = (base, headers, "default_model")
+        results.update(asyncio.run(bench_servers(servers, procs, reference, args.max_tokens, args.repeats)))
+    finally:
+        for proc in procs.values():
+            proc.send_signal(signal.SIGCONT)
             proc.terminate()
             proc.wait(timeout=30)
+    for name in servers:
+        print(f"bench: {name} {json.dumps(results[name])}", flush=True)
 
-    sc, srv = results["sidecar"], results["mlx_lm_server"]
+    sc, srv, ref = results["sidecar"], results["mlx_lm_server"], results.pop("stream_generate")
     wbytes = weights_bytes(model_path)
     results["reference"] = {"stream_generate": ref, "memory_read_bandwidth_Bps": bandwidth, "weights_bytes": wbytes}
     results["ratios"] = {
@@ -226,8 +276,15 @@ def main() -> None:
         "decode_vs_mlx_lm_server": sc["single_decode_tps"] / srv["single_decode_tps"],
         "prefill_vs_mlx_lm_server": sc["prefill_tps"] / srv["prefill_tps"],
         **{f"aggregate_{n}_vs_mlx_lm_server": sc[f"aggregate_tps_{n}"] / srv[f"aggregate_tps_{n}"] for n in (1, 4, 8)},
-        "decode_bandwidth_fraction": wbytes * sc["single_decode_tps"] / bandwidth,
+        # Bytes the sidecar's decode reads per token are its weights as held, not as stored on disk.
+        "decode_bandwidth_fraction": sc["footprint_bytes"] * sc["single_decode_tps"] / bandwidth,
     }
+    if "mlx_lm_server_openblas" in results:
+        ob = results["mlx_lm_server_openblas"]
+        results["ratios"].update(
+            {f"aggregate_{n}_vs_mlx_lm_server_openblas": sc[f"aggregate_tps_{n}"] / ob[f"aggregate_tps_{n}"]
+             for n in (1, 4, 8)}
+        )
     results["targets"] = {
         "decode_vs_stream_generate": 0.95,
         "aggregate_1_vs_mlx_lm_server": 1.0,

@@ -14,11 +14,12 @@ import sys
 
 import uvicorn
 
-from . import __version__
+from . import __version__, cpu_blas, cpu_weights
 from .app import Settings, create_app
 from .guard import DEFAULT_MAX_BODY_BYTES
 from .log import install_stdlib_handler, log, set_output
 from .pool import DEFAULT_MAX_MODELS
+from .prefix_cache import DEFAULT_PREFIX_CACHE_BYTES
 from .registry import hub_cache_dir
 
 
@@ -29,6 +30,11 @@ def _args(argv):
     p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
     p.add_argument("--memory-limit", type=int, default=None, help="bytes; default: MLX's own limit")
     p.add_argument("--max-models", type=int, default=DEFAULT_MAX_MODELS)
+    p.add_argument("--prefix-cache-bytes", type=int, default=DEFAULT_PREFIX_CACHE_BYTES,
+                   help="KV cache of earlier prompts kept for reuse by prompts sharing a prefix; 0 disables")
+    p.add_argument("--cpu-weights", choices=cpu_weights.CHOICES, default=cpu_weights.AUTO,
+                   help="auto: on the CPU backend with an optimized BLAS, hold quantized weights as float32 when "
+                        "they fit (much faster prefill and batching); as-stored: never")
     return p.parse_args(argv)
 
 
@@ -60,16 +66,19 @@ def main(argv=None) -> int:
     if not loopback:
         log("non_loopback_bind", level="warning", host=args.host)
     settings = Settings(secret=secret, cache_dir=hub_cache_dir(), max_body_bytes=args.max_body_bytes,
-                        memory_limit=args.memory_limit, max_models=args.max_models)
+                        memory_limit=args.memory_limit, max_models=args.max_models,
+                        prefix_cache_bytes=args.prefix_cache_bytes, cpu_weights=args.cpu_weights)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says TCP, and
+    # accepted sockets inherit proto 0 from a bare socket(); small SSE writes then wait ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))
     except OSError as e:
         log("startup_failed", level="error", error=f"cannot bind {args.host}:{args.port}: {e}")
         return 2
-    log("starting", cache_dir=str(settings.cache_dir), max_models=args.max_models)
+    log("starting", cache_dir=str(settings.cache_dir), max_models=args.max_models, blas=cpu_blas.loaded)
     config = uvicorn.Config(create_app(settings), log_config=None, access_log=False, lifespan="on",
                             timeout_graceful_shutdown=5)
     asyncio.run(_serve(uvicorn.Server(config), sock))

@@ -15,12 +15,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import cpu_weights
 from .engine import Engine
 from .errors import ApiError, error_body
 from .guard import DEFAULT_MAX_BODY_BYTES, Guard
 from .log import log
 from .manager import ModelManager
 from .pool import DEFAULT_MAX_MODELS, Pool
+from .prefix_cache import DEFAULT_PREFIX_CACHE_BYTES
 from .protocol import anthropic as anthropic_protocol
 from .routes import admin, anthropic, health, openai
 
@@ -32,6 +34,8 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     memory_limit: int | None = None
     max_models: int = DEFAULT_MAX_MODELS
+    prefix_cache_bytes: int = DEFAULT_PREFIX_CACHE_BYTES
+    cpu_weights: str = cpu_weights.AUTO
 
 
 @dataclass
@@ -101,8 +105,8 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app(settings: Settings):
-    engine = Engine()
-    pool = Pool(engine, settings.memory_limit, settings.max_models)
+    engine = Engine(settings.prefix_cache_bytes)
+    pool = Pool(engine, settings.memory_limit, settings.max_models, settings.cpu_weights)
     state = SidecarState(settings, engine, pool, ModelManager(engine, pool, settings.cache_dir))
 
     @contextlib.asynccontextmanager

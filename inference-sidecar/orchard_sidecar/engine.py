@@ -16,6 +16,7 @@ from typing import Any
 from mlx_lm.generate import BatchGenerator
 
 from .log import log
+from .prefix_cache import DEFAULT_PREFIX_CACHE_BYTES, PrefixCaches
 
 # Sequences decoded together per model, and how many prompts are prefilled in one batch.
 COMPLETION_BATCH_SIZE = 32
@@ -39,6 +40,7 @@ class Job:
     on_finish: Callable[[str, BaseException | None], None]  # "stop" | "length" | "cancelled" | "error"
     uid: int | None = None
     cancelled: bool = False
+    cached_tokens: int = 0  # prompt tokens whose KV came from the prefix cache (set in the MLX thread)
 
 
 @dataclass(eq=False)
@@ -48,7 +50,8 @@ class _Batch:
 
 
 class Engine:
-    def __init__(self) -> None:
+    def __init__(self, prefix_cache_bytes: int = DEFAULT_PREFIX_CACHE_BYTES) -> None:
+        self.prefix = PrefixCaches(prefix_cache_bytes)  # MLX thread only, like the batches
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._batches: dict[int, _Batch] = {}  # id(LoadedModel) -> its batch
         self._thread = threading.Thread(target=self._run, name="mlx", daemon=True)
@@ -88,6 +91,7 @@ class Engine:
     # ---- MLX thread only ----------------------------------------------------------------
     def release(self, model) -> None:
         """Drop a model's generator, failing what still runs on it (called on unload)."""
+        self.prefix.drop(model)
         batch = self._batches.pop(id(model), None)
         if batch is None:
             return
@@ -146,10 +150,14 @@ class Engine:
                 prefill_batch_size=PREFILL_BATCH_SIZE,
             )
             batch = self._batches[id(job.model)] = _Batch(gen)
+        cache, rest = self.prefix.fetch(job.model, job.prompt)
+        done = len(job.prompt) - len(rest)
         try:
             (uid,) = batch.generator.insert(
-                [job.prompt],
+                [rest],
                 max_tokens=[job.max_tokens],
+                caches=[cache],
+                all_tokens=[job.prompt[:done]],
                 samplers=[job.sampler],
                 logits_processors=[job.logits_processors],
             )
@@ -157,6 +165,7 @@ class Engine:
             job.on_finish("error", e)
             return
         job.uid = uid
+        job.cached_tokens = done
         batch.jobs[uid] = job
 
     def _remove(self, job: Job) -> None:
@@ -179,6 +188,7 @@ class Engine:
             self._batches.pop(key, None)
             return
         stopped = []
+        finished = {}  # uid -> model of sequences our text layer stopped cleanly (their KV is kept)
         for r in responses:
             job = batch.jobs.get(r.uid)
             if job is None:
@@ -191,18 +201,21 @@ class Engine:
                 del batch.jobs[r.uid]
                 self._finish(job, "error", e)
                 continue
-            if stop:
-                if r.finish_reason is None:
-                    stopped.append(r.uid)  # the next token is already computed; drop it
-                reason = "stop"
-            elif r.finish_reason is not None:
-                reason = r.finish_reason
-            else:
+            if not stop and r.finish_reason is None:
                 continue
+            if r.finish_reason is None:
+                stopped.append(r.uid)  # the next token is already computed; drop it
+                finished[r.uid] = job.model
+            else:
+                self.prefix.store(job.model, r.all_tokens, r.prompt_cache)
+            reason = "stop" if stop else r.finish_reason
             del batch.jobs[r.uid]
             self._finish(job, reason, None)
         if stopped:
-            batch.generator.remove(stopped)
+            kept = batch.generator.remove(stopped, return_prompt_caches=self.prefix.budget > 0)
+            for uid, (cache, tokens) in kept.items():
+                if uid in finished:
+                    self.prefix.store(finished[uid], tokens, cache)
 
     def _finish(self, job: Job, reason: str, error: BaseException | None) -> None:
         try:

@@ -14,6 +14,7 @@ from typing import Any
 import mlx.core as mx
 import mlx_lm
 
+from . import cpu_weights
 from .errors import insufficient_memory
 from .log import log
 from .registry import DiskModel
@@ -43,6 +44,7 @@ class LoadedModel:
     loaded_at: float = field(default_factory=time.time)
     last_used: float = field(default_factory=time.monotonic)
     users: int = 0  # requests holding it (set on the event loop); busy models are never evicted
+    weights: str = cpu_weights.AS_STORED  # or "float32": dequantized for the CPU backend
     loaded: bool = True
 
     def touch(self) -> None:
@@ -82,8 +84,10 @@ def plan_eviction(
 
 
 class Pool:
-    def __init__(self, engine, limit: int | None = None, max_models: int = DEFAULT_MAX_MODELS):
+    def __init__(self, engine, limit: int | None = None, max_models: int = DEFAULT_MAX_MODELS,
+                 cpu_weights_policy: str = cpu_weights.AUTO):
         self.engine = engine
+        self.cpu_weights_policy = cpu_weights_policy
         self.models: dict[str, LoadedModel] = {}
         self.load_counts: Counter[str] = Counter()
         self.max_models = max_models
@@ -95,9 +99,19 @@ class Pool:
         if limit is not None:
             mx.set_memory_limit(limit)
             self.limit = limit
+        self.engine.prefix.fit_memory_limit(self.limit)
         if max_models is not None:
             self.max_models = max_models
         return self.fit()
+
+    def relieve(self) -> int:
+        """Drop kept prefix KV caches before any model is unloaded for memory: they are cheaper to lose."""
+        freed = self.engine.prefix.drop()
+        if freed:
+            gc.collect()
+            mx.clear_cache()
+            log("prefix_cache_dropped", freed_bytes=freed)
+        return freed
 
     def over_limit(self) -> bool:
         return mx.get_active_memory() > self.limit or len(self.models) > self.max_models
@@ -109,6 +123,8 @@ class Pool:
         caches and scratch that an estimate would miss. Pinned and busy models always stay.
         """
         evicted: list[str] = []
+        if self.over_limit():
+            self.relieve()
         while self.over_limit():
             idle = [m for m in self.models.values() if not m.options.pin and m.users == 0]
             if not idle:
@@ -130,6 +146,8 @@ class Pool:
             current.options = options
             current.touch()
             return current
+        if disk.size_bytes > self.limit - mx.get_active_memory():
+            self.relieve()
         victims = plan_eviction(
             list(self.models.values()), disk.name, disk.size_bytes, self.limit,
             mx.get_active_memory(), self.max_models,
@@ -141,13 +159,18 @@ class Pool:
         started = time.monotonic()
         model, tokenizer, config = mlx_lm.load(str(disk.path), return_config=True)
         mx.eval(model.parameters())
+        # Dense float32 only with room to spare: a tenth of the limit stays free for KV caches.
+        free = int(self.limit * 0.9) - mx.get_active_memory()
+        weights = cpu_weights.place(model, self.cpu_weights_policy, free)
+        gc.collect()
         footprint = mx.get_active_memory() - before
         vocab = config.get("vocab_size") or config.get("text_config", {}).get("vocab_size")
-        lm = LoadedModel(disk.name, disk, model, tokenizer, footprint, vocab or len(tokenizer), options)
+        lm = LoadedModel(disk.name, disk, model, tokenizer, footprint, vocab or len(tokenizer), options,
+                         weights=weights)
         self.models[disk.name] = lm
         self.load_counts[disk.name] += 1
         log(
-            "model_loaded", model=disk.name, footprint_bytes=footprint, estimate_bytes=disk.size_bytes,
+            "model_loaded", model=disk.name, footprint_bytes=footprint, estimate_bytes=disk.size_bytes, weights=weights,
             seconds=round(time.monotonic() - started, 3), evicted=[v.name for v in victims],
         )
         return lm

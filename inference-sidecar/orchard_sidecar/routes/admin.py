@@ -30,6 +30,7 @@ router = APIRouter(prefix="/admin")
 def _loaded_view(lm: LoadedModel, engine) -> dict:
     return {
         "footprint_bytes": lm.footprint,
+        "weights": lm.weights,
         "pinned": lm.options.pin,
         "ttl_seconds": lm.options.ttl_seconds,
         "context_length": lm.options.context_length,
@@ -129,8 +130,9 @@ def _memory(state) -> dict:
         "over_limit": active > state.pool.limit or len(state.pool.models) > state.pool.max_models,
         "peak_bytes": mx.get_peak_memory(),
         "cache_bytes": mx.get_cache_memory(),
+        "prefix_cache_bytes": state.engine.prefix.nbytes,
         "max_models": state.pool.max_models,
-        "models": [{"id": lm.name, "footprint_bytes": lm.footprint, "pinned": lm.options.pin}
+        "models": [{"id": lm.name, "footprint_bytes": lm.footprint, "weights": lm.weights, "pinned": lm.options.pin}
                    for lm in state.pool.snapshot()],
         **state.engine.slots(),
     }

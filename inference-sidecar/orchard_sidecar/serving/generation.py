@@ -84,6 +84,7 @@ class Generation:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.prompt_tokens + self.completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": self.job.cached_tokens},
             "completion_tokens_details": {"reasoning_tokens": self.pipeline.reasoning_tokens},
         }
 

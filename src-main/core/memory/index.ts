@@ -14,7 +14,15 @@ export const MEMORY_LIMIT_SETTING = 'memory.limit';
 const SidecarMemory = z.object({
   limit_bytes: z.number().nullable().optional(),
   active_bytes: z.number(),
-  models: z.array(z.object({ id: z.string(), footprint_bytes: z.number(), pinned: z.boolean() })),
+  models: z.array(
+    z.object({
+      id: z.string(),
+      footprint_bytes: z.number(),
+      pinned: z.boolean(),
+      weights: z.string().optional(),
+    }),
+  ),
+  prefix_cache_bytes: z.number().optional(),
   over_limit: z.boolean().optional(),
   evicted: z.array(z.string()).optional(),
 });
@@ -37,7 +45,11 @@ export function toMemoryStatus(raw: unknown, systemBytes = os.totalmem()): Memor
       id: m.id,
       footprintBytes: m.footprint_bytes,
       pinned: m.pinned,
+      ...(m.weights === undefined ? {} : { weights: m.weights }),
     })),
+    ...(r.data.prefix_cache_bytes === undefined
+      ? {}
+      : { prefixCacheBytes: r.data.prefix_cache_bytes }),
     ...(r.data.over_limit === undefined ? {} : { overLimit: r.data.over_limit }),
     ...(r.data.evicted === undefined ? {} : { evicted: r.data.evicted }),
   };

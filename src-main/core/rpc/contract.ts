@@ -155,12 +155,16 @@ export const LoadedModel = z.object({
   id: z.string(),
   footprintBytes: z.number(),
   pinned: z.boolean(),
+  /** 'float32': quantized weights held dense for MLX's CPU backend; 'as-stored' otherwise. */
+  weights: z.string().optional(),
 });
 export const MemoryStatus = z.object({
   limitBytes: z.number().nullable(),
   activeBytes: z.number(),
   systemBytes: z.number(),
   models: z.array(LoadedModel),
+  /** KV caches of finished sequences kept for prompts that share their prefix. */
+  prefixCacheBytes: z.number().optional(),
   /** Pinned or busy models keep memory above the limit (or more models than allowed are loaded). */
   overLimit: z.boolean().optional(),
   /** Models a lowered limit unloaded right away (memory.setLimit only). */
