@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from pathlib import Path
 import mlx.core as mx
 
 from .fixtures.tokenizers_build import LLAMA3_SPLIT, QWEN_SPLIT
-from .hf_cache import repo_dir, repo_folder_name, write_repo
+from .hf_cache import repo_dir, repo_folder_name, staging_dir, write_repo
 
 SUPPORTED_ARCHITECTURES = ("llama", "qwen2")
 # Types MLX loads natively: the three block quantizations arrive as MLX affine-quantized
@@ -366,7 +365,7 @@ def import_gguf(
     _check_shapes(weights, config)
 
     cache.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".orchard-tmp-", dir=cache))
+    stage = staging_dir(cache)
     try:
         st = stage / "model.safetensors"
         mx.save_safetensors(str(st), weights, metadata={"format": "mlx"})

