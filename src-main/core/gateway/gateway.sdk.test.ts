@@ -1,9 +1,12 @@
 // The official `openai` and `@anthropic-ai/sdk` clients against the gateway in front of the real
 // sidecar: what a client gets through the gateway equals what the sidecar gives directly.
+import fs from 'node:fs';
+import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Supervisor } from '../sidecar/index.ts';
+import type { LocalBackend } from './upstream.ts';
 import { makeTempDir } from '../testing/tmp.ts';
 import {
   buildFixtures,
@@ -200,5 +203,45 @@ describe('official SDKs through the gateway to the real sidecar', () => {
     expect((emb as Error).message).toMatch(/No backend for .* serves \/v1\/embeddings/);
     const failed = rows().filter((r) => r.status >= 400);
     expect(failed.map((r) => r.fallback)).toEqual(failed.map(() => false));
+  });
+
+  it('asks the sidecar for its models once, not per request; a model that appears on disk later is served', async () => {
+    let listed = 0;
+    const counting: LocalBackend = {
+      request: (p, init) => {
+        if (p === '/v1/models') listed++;
+        return sup.request(p, init);
+      },
+    };
+    const own = await startGateway({ dir: tmp.dir, local: counting });
+    try {
+      const client = new OpenAI({ baseURL: `${own.url}/v1`, apiKey: 'local', maxRetries: 0 });
+      const req = {
+        model: reasoner().repo_id,
+        temperature: 0,
+        max_tokens: 64,
+        messages: [{ role: 'user' as const, content: 'Count.' }],
+      };
+      const first = await client.chat.completions.create(req);
+      for await (const _ of await client.chat.completions.create({ ...req, stream: true }));
+      await client.chat.completions.create(req);
+      expect(listed).toBe(1);
+
+      // Copied in after the list was taken (as a finished download would be): the miss asks again.
+      const dir = (id: string) => path.join(tmp.dir, 'hub', `models--${id.replaceAll('/', '--')}`);
+      const later = `${reasoner().repo_id}-later`;
+      fs.cpSync(dir(reasoner().repo_id), dir(later), { recursive: true, verbatimSymlinks: true });
+      const served = await client.chat.completions.create({ ...req, model: later });
+      expect(served.choices[0]!.message.content).toBe(first.choices[0]!.message.content);
+      expect(listed).toBe(2);
+
+      const unknown = await client.chat.completions
+        .create({ ...req, model: 'nobody/nothing' })
+        .catch((e: unknown) => e);
+      expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((unknown as Error).message).toContain(later);
+    } finally {
+      await own.close();
+    }
   });
 });

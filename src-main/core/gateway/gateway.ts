@@ -9,6 +9,7 @@ import { CoreError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { createAuditLog, type AuditLog, type AuditRecord } from './audit.ts';
 import { createBreakers, type Breakers } from './breaker.ts';
+import { cachedByVersion, dbVersion } from './dbCache.ts';
 import { GatewayError, errorBody, toGatewayError, type Protocol } from './errors.ts';
 import { availableNames, type Backend, type RouteExplanation } from './explain.ts';
 import { bearer, hostName, isLoopbackHost, readBody, sendJson, write } from './http.ts';
@@ -21,6 +22,7 @@ import {
   type Endpoint,
   type LocalBackend,
   type Outcome,
+  type StreamStep,
   type Usage,
 } from './upstream.ts';
 import { testProvider, type ProviderTestResult } from './providerTest.ts';
@@ -30,8 +32,13 @@ export interface GatewayDeps {
   repos: Repos;
   /** The sidecar (normally supervisor.request). */
   local: LocalBackend;
-  /** Repo ids the local backend can serve. */
-  localModels: () => Promise<string[]>;
+  /**
+   * Repo ids the local backend can serve, as remembered (sidecarModelLister); with `refresh`, a fresh list
+   * is asked for only when a request's name or local target is missing from the remembered one.
+   */
+  localModels: (() => Promise<string[]>) & {
+    refresh?: (acceptAgeMs?: number) => Promise<string[]>;
+  };
   log: Logger;
   /** The address the HTTP server listens on; anything but loopback makes API keys mandatory. */
   host: string;
@@ -109,36 +116,6 @@ export function assertExposureAllowed(host: string, activeKeys: number): void {
   }
 }
 
-/**
- * The default local-model list: the sidecar's /v1/models, remembered so a dead sidecar still routes (and
- * falls back). A stale list is returned at once and refreshed in the background, off the request path.
- */
-export function sidecarModelLister(local: LocalBackend, ttlMs = 2000): () => Promise<string[]> {
-  let known: string[] = [];
-  let at = -Infinity;
-  let inflight: Promise<string[]> | null = null;
-  return async () => {
-    if (performance.now() - at < ttlMs) return known;
-    const refreshing = at !== -Infinity;
-    inflight ??= (async () => {
-      try {
-        const res = await local.request('/v1/models');
-        if (res.ok) {
-          const body = (await res.json()) as { data?: Array<{ id?: unknown }> };
-          known = (body.data ?? [])
-            .map((m) => m.id)
-            .filter((id): id is string => typeof id === 'string');
-          at = performance.now();
-        } else await res.body?.cancel();
-      } catch {
-        // Keep the last known list: a local target then fails at call time and its fallback fires.
-      }
-      return known;
-    })().finally(() => (inflight = null));
-    return refreshing ? known : inflight;
-  };
-}
-
 export function createGateway(deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
   const keys = apiKeys(deps.db, now);
@@ -158,12 +135,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   const log = deps.log;
   const loopbackBind = isLoopbackHost(deps.host);
+  // Read on every request; parsed again only after a database write.
+  const currentSettings = cachedByVersion(dbVersion(deps.db), () => readSettings(deps.repos));
+
+  // Off the request path (UI, CLI, GET /v1/models), the list is at most a second old.
+  const freshLocalModels = (): Promise<string[]> =>
+    deps.localModels.refresh ? deps.localModels.refresh(1000) : deps.localModels();
 
   const explain = async (name: string): Promise<RouteExplanation> =>
-    routing.explain(name, await deps.localModels(), breakers, readSettings(deps.repos));
+    routing.explain(name, await freshLocalModels(), breakers, currentSettings());
 
   async function listModels() {
-    const ctx = routing.context(await deps.localModels(), breakers, readSettings(deps.repos));
+    const ctx = routing.context(await freshLocalModels(), breakers, currentSettings());
     const kind = (id: string) =>
       ctx.localModels.includes(id)
         ? ('local' as const)
@@ -224,7 +207,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (path !== '/v1' && !path.startsWith('/v1/')) return false;
 
     const t0 = performance.now();
-    const requestId = `req_${crypto.randomBytes(12).toString('hex')}`;
+    // randomUUID draws from a buffered pool; randomBytes costs a syscall's worth of time per request.
+    const requestId = `req_${crypto.randomUUID().replaceAll('-', '').slice(0, 24)}`;
     const protocol: Protocol =
       path.startsWith('/v1/messages') ||
       (path.startsWith('/v1/models') && req.headers['anthropic-version'] !== undefined)
@@ -259,7 +243,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     };
 
     try {
-      const settings = readSettings(deps.repos);
+      const settings = currentSettings();
       // DNS rebinding: a page on evil.example resolving to 127.0.0.1 arrives with its own Host name.
       if (loopbackBind && !isLoopbackHost(hostName(req.headers.host))) {
         throw new GatewayError(
@@ -378,7 +362,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
     t0: number,
   ): Promise<void> {
     const name = body.model as string;
-    const route = routing.explain(name, await deps.localModels(), breakers, settings);
+    let route = routing.explain(name, await deps.localModels(), breakers, settings);
+    // The remembered list may predate a model that was just downloaded: an unknown name is looked up
+    // again before it is refused. A local target skipped as not on disk falls back at once, and the list
+    // is refreshed behind it for the requests that follow. The common path never asks the sidecar.
+    if (route.matched === null && deps.localModels.refresh) {
+      route = routing.explain(name, await deps.localModels.refresh(), breakers, settings);
+    } else if (
+      route.candidates.some(
+        (c) => !c.backend && (c.target.kind === 'local' || c.target.kind === 'profile'),
+      )
+    ) {
+      void deps.localModels.refresh?.(1000);
+    }
     if (route.matched === null) {
       const names = route.available ?? [];
       const list = names.length
@@ -392,9 +388,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       );
     }
 
-    const client = new AbortController();
+    // A client that leaves aborts the attempt under way (its upstream request) and any still to come.
+    let gone = false;
+    let current: AbortController | null = null;
     res.on('close', () => {
-      if (!res.writableFinished) client.abort();
+      if (res.writableFinished) return;
+      gone = true;
+      current?.abort();
     });
 
     const stream = row.streamed;
@@ -403,6 +403,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     let tried = 0;
     const statuses: number[] = [];
     for (const cand of route.candidates) {
+      if (gone) throw clientGone();
       if (!cand.backend) {
         failures.push(`${cand.label}: ${cand.skipped ?? 'skipped'}`);
         continue;
@@ -418,8 +419,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       row.backendModel = backend.model;
       row.fallback = cand.position > 0;
       const attemptAc = new AbortController();
-      const onClientAbort = () => attemptAc.abort();
-      client.signal.addEventListener('abort', onClientAbort);
+      current = attemptAc;
       let timedOut = false;
       const timer = stream
         ? setTimeout(() => {
@@ -446,7 +446,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
             providerKey: routing.providerKey,
           });
         } catch (e) {
-          if (client.signal.aborted) throw clientGone();
+          if (gone) throw clientGone();
           if (!timedOut) throw e;
           outcome = { kind: 'failed', breaker: true, error: firstTokenTimeout(settings) };
         }
@@ -457,11 +457,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
           let committed = false;
           let failure: GatewayError | null = null;
           for (;;) {
-            let step: IteratorResult<{ frames: string[]; token: boolean }>;
+            let step: IteratorResult<StreamStep, void>;
             try {
               step = await outcome.frames.next();
             } catch (e) {
-              if (client.signal.aborted) throw clientGone();
+              if (gone) throw clientGone();
               failure = timedOut
                 ? firstTokenTimeout(settings)
                 : e instanceof GatewayError
@@ -501,7 +501,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
             // Headers and the held frames leave in one packet; no Nagle delay on the small SSE writes.
             res.socket?.setNoDelay(true);
             await write(res, held.join(''));
-            await pump(outcome, res, client.signal, row);
+            // After the first token only the client leaving aborts this attempt's signal.
+            await pump(outcome, res, attemptAc.signal, row);
             const u: Usage = outcome.usage();
             row.promptTokens = u.promptTokens;
             row.completionTokens = u.completionTokens;
@@ -540,7 +541,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       } finally {
         if (timer) clearTimeout(timer);
-        client.signal.removeEventListener('abort', onClientAbort);
+        current = null;
       }
     }
     if (

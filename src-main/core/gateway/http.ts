@@ -3,17 +3,48 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from './errors.ts';
 
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** The request body, refused past `limit` bytes. Events rather than an async iterator: it is on every request. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise<Buffer>((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        done();
+        // Stop reading; the 413 reply goes out and the connection is not reused for the rest.
+        req.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      parts.push(chunk);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    };
+    const onError = (e: Error): void => {
+      done();
+      reject(e);
+    };
+    const onClose = (): void => {
+      done();
+      if (!req.complete)
+        reject(new Error('the client closed the connection while sending the body'));
+    };
+    const done = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 function tooLarge(limit: number): GatewayError {

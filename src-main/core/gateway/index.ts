@@ -1,11 +1,6 @@
 // Public surface of the gateway: the /v1 handler, keys, routing/providers, audit, explain, CLI commands.
-export {
-  createGateway,
-  assertExposureAllowed,
-  sidecarModelLister,
-  type Gateway,
-  type GatewayDeps,
-} from './gateway.ts';
+export { createGateway, assertExposureAllowed, type Gateway, type GatewayDeps } from './gateway.ts';
+export { sidecarModelLister, type LocalModelLister } from './localModels.ts';
 export {
   explainRoute,
   availableNames,

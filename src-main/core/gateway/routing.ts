@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import type { Database, Repos } from '../db/index.ts';
 import { CoreError } from '../errors/index.ts';
 import type { Breakers } from './breaker.ts';
+import { cachedByVersion, dbVersion } from './dbCache.ts';
 import { explainRoute, type RouteContext, type RouteExplanation } from './explain.ts';
 import {
   ProviderInput,
@@ -65,6 +66,16 @@ export function routingService(db: Database, repos: Repos, now: () => number = D
       models: p.models,
       hasApiKey: p.hasApiKey,
     }));
+
+  const profiles = (): ProfileInfo[] =>
+    repos.profiles.list().map((p) => ({ name: p.name, model: p.model, params: p.params }));
+
+  // Every request builds a route context; the lists are read again only after a database write.
+  const routeLists = cachedByVersion(dbVersion(db), () => ({
+    rules: rules(),
+    profiles: profiles(),
+    providers: providers(),
+  }));
 
   const checkTargets = (targets: Target[]): void => {
     for (const t of targets) {
@@ -165,18 +176,17 @@ export function routingService(db: Database, repos: Repos, now: () => number = D
     /** Plaintext key for one outgoing call; never cached, never logged. */
     providerKey: (id: string): string | null => repos.providers.apiKey(id),
 
-    profiles(): ProfileInfo[] {
-      return repos.profiles.list().map((p) => ({ name: p.name, model: p.model, params: p.params }));
-    },
+    profiles,
 
     context(localModels: string[], breakers: Breakers, settings: GatewaySettings): RouteContext {
       const t = now();
+      const lists = routeLists();
       return {
-        rules: rules(),
-        profiles: this.profiles(),
+        rules: lists.rules,
+        profiles: lists.profiles,
         localModels,
         aliases: settings['gateway.aliases'],
-        providers: providers(),
+        providers: lists.providers,
         breaker: (id) => breakers.peek(id, t),
       };
     },

@@ -9,7 +9,8 @@ import { aesCipher, createRepos, openDatabase, type Database, type Repos } from 
 import { createSupervisor, type Supervisor } from '../sidecar/index.ts';
 import { memoryLogger, SIDECAR_DIR, VENV_PYTHON } from '../testing/sidecar.ts';
 import crypto from 'node:crypto';
-import { createGateway, sidecarModelLister, type Gateway, type GatewayDeps } from './gateway.ts';
+import { createGateway, type Gateway, type GatewayDeps } from './gateway.ts';
+import { sidecarModelLister } from './localModels.ts';
 import type { LocalBackend } from './upstream.ts';
 
 export interface Fixture {
@@ -124,7 +125,7 @@ export interface GatewayServer {
 export async function startGateway(opts: {
   dir: string;
   local: LocalBackend;
-  localModels?: () => Promise<string[]>;
+  localModels?: GatewayDeps['localModels'];
   settings?: Record<string, unknown>;
   host?: string;
   now?: () => number;

@@ -63,10 +63,15 @@ export type Outcome =
   | { kind: 'json'; status: number; body: string; usage: Usage }
   | {
       kind: 'stream';
-      frames: AsyncGenerator<StreamStep, void, undefined>;
+      frames: FrameSource;
       usage: () => Usage;
       errorFrame: (message: string) => string;
     };
+
+/** The frames of a stream, step by step; a rejected step is a broken or failed upstream stream. */
+export interface FrameSource {
+  next(): Promise<IteratorResult<StreamStep, void>>;
+}
 
 export interface StreamStep {
   frames: string[];
@@ -184,23 +189,53 @@ const hasToken = (c: OAChunk): boolean =>
     );
   });
 
-async function* sseEvents(
-  body: ReadableStream<Uint8Array>,
-): AsyncGenerator<SseEvent[], void, undefined> {
+/** Turns upstream SSE events into client frames, synchronously; `end` runs once when the body ends. */
+interface Framer {
+  push(events: SseEvent[], step: StreamStep): void;
+  end(step: StreamStep): void;
+}
+
+/**
+ * Steps of a stream: one upstream read, its complete events through the framer, one step out. A single
+ * await per upstream chunk: this loop runs for every token, so it is kept free of generator layers.
+ */
+function frameSteps(body: ReadableStream<Uint8Array>, framer: Framer): FrameSource {
   const reader = body.getReader();
   const parser = sseParser();
-  try {
+  let ended = false;
+  const read = async (): Promise<IteratorResult<StreamStep, void>> => {
     for (;;) {
+      if (ended) return { done: true, value: undefined };
       const { done, value } = await reader.read();
-      if (done) break;
+      const step: StreamStep = { frames: [], token: false };
+      if (done) {
+        ended = true;
+        const rest = parser.end();
+        if (rest.length) framer.push(rest, step);
+        framer.end(step);
+        reader.releaseLock();
+        return step.frames.length || step.token
+          ? { done: false, value: step }
+          : { done: true, value: undefined };
+      }
       const events = parser.push(value);
-      if (events.length) yield events;
+      if (!events.length) continue;
+      framer.push(events, step);
+      return { done: false, value: step };
     }
-    const rest = parser.end();
-    if (rest.length) yield rest;
-  } finally {
-    reader.releaseLock();
-  }
+  };
+  return {
+    async next() {
+      try {
+        return await read();
+      } catch (e) {
+        // An error event or a broken body ends the stream here: release the upstream connection too.
+        ended = true;
+        void reader.cancel().catch(() => {});
+        throw e;
+      }
+    },
+  };
 }
 
 function parse(data: string): Json | null {
@@ -211,6 +246,10 @@ function parse(data: string): Json | null {
   }
 }
 
+// Once a token has passed, a chunk is only parsed when its text may hold usage or an error; the rest
+// (nearly every chunk) is forwarded as it came.
+const MAY_MATTER = /"usage"\s*:\s*\{|"error"/;
+
 /** Frames of a stream in the client's protocol, whatever the backend spoke. */
 function streamOf(
   body: ReadableStream<Uint8Array>,
@@ -218,7 +257,7 @@ function streamOf(
   translation: Translation,
   model: string,
   clientWantsUsage: boolean,
-): { frames: AsyncGenerator<StreamStep, void, undefined>; usage: () => Usage } {
+): { frames: FrameSource; usage: () => Usage } {
   let usage: Usage = { promptTokens: null, completionTokens: null };
   const upstreamError = (j: Json | null): GatewayError | null => {
     if (!j) return null;
@@ -232,64 +271,76 @@ function streamOf(
     );
   };
 
-  async function* openaiPassthrough(): AsyncGenerator<StreamStep, void, undefined> {
-    for await (const events of sseEvents(body)) {
-      const step: StreamStep = { frames: [], token: false };
-      for (const ev of events) {
-        if (ev.data === '[DONE]') {
-          step.frames.push(OPENAI_DONE);
-          continue;
+  const openaiPassthrough = (): Framer => {
+    let tokenSeen = false;
+    return {
+      push(events, step) {
+        for (const ev of events) {
+          if (ev.data === '[DONE]') {
+            step.frames.push(OPENAI_DONE);
+            continue;
+          }
+          if (tokenSeen && !MAY_MATTER.test(ev.data)) {
+            step.frames.push(`data: ${ev.data}\n\n`);
+            continue;
+          }
+          const c = parse(ev.data) as OAChunk | null;
+          const err = upstreamError(c as Json | null);
+          if (err) throw err;
+          if (!c) continue;
+          if (c.usage) usage = usageOf('openai', c as Json);
+          if (hasToken(c)) step.token = tokenSeen = true;
+          if (c.usage && !clientWantsUsage) {
+            // We asked for usage on the caller's behalf; they did not, so it is not shown to them.
+            if (!c.choices?.length) continue;
+            const { usage: _u, ...rest } = c;
+            step.frames.push(openAIFrame(rest));
+          } else {
+            step.frames.push(`data: ${ev.data}\n\n`);
+          }
         }
-        const c = parse(ev.data) as OAChunk | null;
-        const err = upstreamError(c as Json | null);
-        if (err) throw err;
-        if (!c) continue;
-        if (c.usage) usage = usageOf('openai', c as Json);
-        if (hasToken(c)) step.token = true;
-        if (c.usage && !clientWantsUsage) {
-          // We asked for usage on the caller's behalf; they did not, so it is not shown to them.
-          if (!c.choices?.length) continue;
-          const { usage: _u, ...rest } = c;
-          step.frames.push(openAIFrame(rest));
-        } else {
-          step.frames.push(`data: ${ev.data}\n\n`);
-        }
-      }
-      yield step;
-    }
-  }
+      },
+      end() {},
+    };
+  };
 
-  async function* anthropicPassthrough(): AsyncGenerator<StreamStep, void, undefined> {
-    for await (const events of sseEvents(body)) {
-      const step: StreamStep = { frames: [], token: false };
-      for (const ev of events) {
-        const e = parse(ev.data);
-        if (!e) continue;
-        const err = upstreamError(e);
-        if (err) throw err;
-        if (e.type === 'message_start') {
-          const u = ((e.message as Json | undefined)?.usage ?? {}) as Json;
-          usage = { promptTokens: num(u.input_tokens), completionTokens: num(u.output_tokens) };
-        } else if (e.type === 'message_delta') {
-          const u = (e.usage ?? {}) as Json;
-          usage = {
-            promptTokens: num(u.input_tokens) ?? usage.promptTokens,
-            completionTokens: num(u.output_tokens) ?? usage.completionTokens,
-          };
+  const anthropicPassthrough = (): Framer => {
+    let tokenSeen = false;
+    return {
+      push(events, step) {
+        for (const ev of events) {
+          if (tokenSeen && ev.event === 'content_block_delta' && !MAY_MATTER.test(ev.data)) {
+            step.frames.push(`event: ${ev.event}\ndata: ${ev.data}\n\n`);
+            continue;
+          }
+          const e = parse(ev.data);
+          if (!e) continue;
+          const err = upstreamError(e);
+          if (err) throw err;
+          if (e.type === 'message_start') {
+            const u = ((e.message as Json | undefined)?.usage ?? {}) as Json;
+            usage = { promptTokens: num(u.input_tokens), completionTokens: num(u.output_tokens) };
+          } else if (e.type === 'message_delta') {
+            const u = (e.usage ?? {}) as Json;
+            usage = {
+              promptTokens: num(u.input_tokens) ?? usage.promptTokens,
+              completionTokens: num(u.output_tokens) ?? usage.completionTokens,
+            };
+          }
+          if (
+            e.type === 'content_block_delta' ||
+            e.type === 'message_delta' ||
+            e.type === 'message_stop'
+          )
+            step.token = tokenSeen = true;
+          step.frames.push(`event: ${ev.event ?? String(e.type)}\ndata: ${ev.data}\n\n`);
         }
-        if (
-          e.type === 'content_block_delta' ||
-          e.type === 'message_delta' ||
-          e.type === 'message_stop'
-        )
-          step.token = true;
-        step.frames.push(`event: ${ev.event ?? String(e.type)}\ndata: ${ev.data}\n\n`);
-      }
-      yield step;
-    }
-  }
+      },
+      end() {},
+    };
+  };
 
-  async function* toAnthropic(): AsyncGenerator<StreamStep, void, undefined> {
+  const toAnthropic = (): Framer => {
     const t = openAIStreamToAnthropic({ model });
     const emit = (events: AEvent[], step: StreamStep) => {
       for (const e of events) {
@@ -297,24 +348,25 @@ function streamOf(
         step.frames.push(anthropicFrame(e));
       }
     };
-    for await (const events of sseEvents(body)) {
-      const step: StreamStep = { frames: [], token: false };
-      for (const ev of events) {
-        if (ev.data === '[DONE]') continue;
-        const c = parse(ev.data);
-        const err = upstreamError(c);
-        if (err) throw err;
-        if (c) emit(t.push(c as OAChunk), step);
-      }
-      yield step;
-    }
-    const last: StreamStep = { frames: [], token: true };
-    emit(t.end(), last);
-    usage = t.usage();
-    yield last;
-  }
+    return {
+      push(events, step) {
+        for (const ev of events) {
+          if (ev.data === '[DONE]') continue;
+          const c = parse(ev.data);
+          const err = upstreamError(c);
+          if (err) throw err;
+          if (c) emit(t.push(c as OAChunk), step);
+        }
+      },
+      end(step) {
+        step.token = true;
+        emit(t.end(), step);
+        usage = t.usage();
+      },
+    };
+  };
 
-  async function* toOpenAI(): AsyncGenerator<StreamStep, void, undefined> {
+  const toOpenAI = (): Framer => {
     const t = anthropicStreamToOpenAI({
       model,
       created: Math.floor(Date.now() / 1000),
@@ -326,24 +378,25 @@ function streamOf(
         step.frames.push(openAIFrame(c));
       }
     };
-    for await (const events of sseEvents(body)) {
-      const step: StreamStep = { frames: [], token: false };
-      for (const ev of events) {
-        const e = parse(ev.data);
-        const err = upstreamError(e);
-        if (err) throw err;
-        if (e) emit(t.push(e as AEvent), step);
-      }
-      yield step;
-    }
-    const last: StreamStep = { frames: [], token: true };
-    emit(t.end(), last);
-    last.frames.push(OPENAI_DONE);
-    usage = t.usage();
-    yield last;
-  }
+    return {
+      push(events, step) {
+        for (const ev of events) {
+          const e = parse(ev.data);
+          const err = upstreamError(e);
+          if (err) throw err;
+          if (e) emit(t.push(e as AEvent), step);
+        }
+      },
+      end(step) {
+        step.token = true;
+        emit(t.end(), step);
+        step.frames.push(OPENAI_DONE);
+        usage = t.usage();
+      },
+    };
+  };
 
-  const frames =
+  const framer =
     translation === 'anthropic->openai'
       ? toAnthropic()
       : translation === 'openai->anthropic'
@@ -351,7 +404,7 @@ function streamOf(
         : clientProtocol === 'anthropic'
           ? anthropicPassthrough()
           : openaiPassthrough();
-  return { frames, usage: () => usage };
+  return { frames: frameSteps(body, framer), usage: () => usage };
 }
 
 export function errorFrame(protocol: Protocol, message: string): string {

@@ -7,6 +7,7 @@ import readline from 'node:readline';
 import { CoreError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { endOrphan, removePidFile, writePidFile } from './processes.ts';
+import { headerRecord, sidecarHttp } from './transport.ts';
 
 export type SidecarState = 'idle' | 'starting' | 'ready' | 'restarting' | 'crashed' | 'stopped';
 
@@ -80,6 +81,11 @@ export interface Supervisor {
   request(path: string, init?: RequestInit): Promise<Response>;
   /** request + JSON body, with non-2xx turned into CoreError('sidecar_error'). */
   json<T = unknown>(path: string, init?: RequestInit & { body?: string }): Promise<T>;
+  /**
+   * Base URL and Authorization value of the sidecar while it is ready, for a caller that brings its own
+   * HTTP client (the gateway benchmark compares one client against the sidecar and the gateway).
+   */
+  endpoint(): { url: string; authorization: string } | null;
 }
 
 /** Jittered exponential backoff: base·2^(n-1), ±25%, capped. */
@@ -138,6 +144,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   let stopping = false;
   let generation: AbortController = new AbortController();
   let inFlight = 0;
+  const transport = sidecarHttp();
   let startTimer: NodeJS.Timeout | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
   let restartTimer: NodeJS.Timeout | undefined;
@@ -271,6 +278,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     clearTimers();
     child = null;
     port = null;
+    transport.close();
     if (proc.pid) removePidFile(o.pidFile, proc.pid);
     generation.abort(
       new CoreError(
@@ -382,9 +390,8 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       throw new CoreError('sidecar_unavailable', `the inference sidecar is ${state}`);
     }
     const gen = generation;
-    const signal = init.signal ? AbortSignal.any([gen.signal, init.signal]) : gen.signal;
-    const headers = new Headers(init.headers);
-    headers.set('Authorization', `Bearer ${secret}`);
+    const headers = headerRecord(init.headers);
+    headers.authorization = `Bearer ${secret}`;
     // A dying child resets its sockets a moment before its exit is reported; wait for that
     // report briefly so the caller learns the real cause (sidecar_exited), not a bare reset.
     const explain = async (e: unknown, fallback: (e: Error) => unknown): Promise<never> => {
@@ -394,50 +401,29 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       throw fallback(e as Error);
     };
     inFlight += 1;
-    let res: Response;
-    try {
-      res = await fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers, signal });
-    } catch (e) {
-      inFlight -= 1;
-      return explain(
-        e,
-        (err) => new CoreError('sidecar_unavailable', `sidecar request failed: ${err.message}`),
-      );
-    }
-    if (!res.body) {
-      inFlight -= 1;
-      return res;
-    }
     // The request stays in flight until its body is read to the end (streams last long).
-    const reader = res.body.getReader();
     let open = true;
     const done = (): void => {
       if (open) inFlight -= 1;
       open = false;
     };
-    const body = new ReadableStream<Uint8Array>({
-      async pull(ctrl) {
-        try {
-          const r = await reader.read();
-          if (r.done) {
-            done();
-            ctrl.close();
-          } else ctrl.enqueue(r.value);
-        } catch (e) {
-          done();
-          ctrl.error(await explain(e, (err) => err).catch((x: unknown) => x));
-        }
-      },
-      cancel(reason) {
-        done();
-        return reader.cancel(reason);
-      },
-    });
-    return new Response(body, {
-      status: res.status,
-      statusText: res.statusText,
-      headers: res.headers,
-    });
+    try {
+      return await transport.fetch(
+        `http://127.0.0.1:${port}${path}`,
+        { ...init, headers },
+        {
+          alsoAbortOn: gen.signal,
+          onDone: done,
+          mapError: (e) => explain(e, (err) => err).catch((x: unknown) => x),
+        },
+      );
+    } catch (e) {
+      done();
+      return explain(
+        e,
+        (err) => new CoreError('sidecar_unavailable', `sidecar request failed: ${err.message}`),
+      );
+    }
   }
 
   async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -457,5 +443,10 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     return body as T;
   }
 
-  return { start, stop, status, events, request, json };
+  function endpoint(): { url: string; authorization: string } | null {
+    if (state !== 'ready' || port === null) return null;
+    return { url: `http://127.0.0.1:${port}`, authorization: `Bearer ${secret}` };
+  }
+
+  return { start, stop, status, events, request, json, endpoint };
 }
