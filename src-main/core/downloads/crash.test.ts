@@ -84,6 +84,9 @@ it('five SIGKILLs at random points, then a restart: the download completes with 
   let x = 0x5eed;
   const rand = (): number => (x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const points = Array.from({ length: 5 }, (_, i) => Math.floor(((i + rand()) / 5.5) * SIZE));
+  // Held to 30 MB/s per request: a progress line comes every few MB, so each kill lands before the end (unthrottled,
+  // loopback moves the whole file between two progress lines).
+  srv.inject({ kind: 'slow', bytesPerSec: 30 * MB, path: 'model.safetensors', times: 1000 });
   let kills = 0;
   for (const p of points) {
     const r = await runChild(p);

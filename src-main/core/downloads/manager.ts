@@ -22,7 +22,7 @@ import { createMeter, type Meter } from './meter.ts';
 import { fatal } from './retry.ts';
 import { downloadStore, type DownloadState, type FileState } from './store.ts';
 import { planRanges, rangeBytesDone, transfer } from './transfer.ts';
-import { createHashPool } from './verify.ts';
+import { createWriterPool } from './writer.ts';
 
 interface LogLike {
   info(msg: string, meta?: object): unknown;
@@ -41,7 +41,7 @@ export interface DownloadManagerOptions {
   concurrency?: number | (() => number);
   /** Files fetched at once per download (default 3). Read when a download starts. */
   parallelFiles?: number | (() => number);
-  /** Parallel Range connections for one large file (default 4). */
+  /** Most parallel Range connections for one large file (default 4); it starts on one, adds more while they pay. */
   connectionsPerFile?: number;
   /** Size of one range of a large file (default 32 MiB). */
   chunkBytes?: number;
@@ -166,7 +166,7 @@ export function createDownloadManager(opts: DownloadManagerOptions) {
   const pending: string[] = [];
   /** Every job until it has fully settled (jobs drops it a little earlier), so close() can wait for all. */
   const settling = new Set<Promise<void>>();
-  const hashPool = createHashPool();
+  const writers = createWriterPool();
   const o = {
     connections: opts.connectionsPerFile ?? 4,
     chunk: opts.chunkBytes ?? 32 * 2 ** 20,
@@ -241,7 +241,7 @@ export function createDownloadManager(opts: DownloadManagerOptions) {
     row: DownloadState,
     cache: RepoCache,
     f: FileState,
-    onBytes: (n: number) => void,
+    onBytes: (f: FileState, n: number) => void,
   ): Promise<void> {
     const commit = row.commitSha!;
     const inc = cache.incomplete(f.blob);
@@ -260,16 +260,16 @@ export function createDownloadManager(opts: DownloadManagerOptions) {
       f.status = 'running';
       f.error = null;
       store.saveFile(job.id, f);
-      const hasher = hashPool.hasher(inc, f.size, f.ranges, { sha256: f.sha256, gitOid: f.gitOid });
+      const sink = writers.open(inc, f.size, f.ranges, { sha256: f.sha256, gitOid: f.gitOid });
       let bad;
       try {
         await transfer({
           http: opts.http,
           url,
           name: f.path,
-          incomplete: inc,
           size: f.size,
           ranges: f.ranges,
+          sink,
           signal: job.ac.signal,
           opts: {
             connections: f.size > o.chunk ? o.connections : 1,
@@ -278,20 +278,19 @@ export function createDownloadManager(opts: DownloadManagerOptions) {
             backoffBaseMs: o.backoffBaseMs,
             backoffMaxMs: o.backoffMaxMs,
           },
-          onWritten: () => hasher.written(),
           onBytes: (n) => {
             f.doneBytes += n;
             job.retrying = null;
-            onBytes(n);
+            onBytes(f, n);
           },
           onRetry: ({ attempt, error, delayMs }) => {
             job.retrying = error;
             log.warn('download retry', { id: job.id, file: f.path, attempt, error, delayMs });
           },
         });
-        bad = await hasher.finish(job.ac.signal);
+        bad = await sink.finish(job.ac.signal);
       } finally {
-        hasher.close();
+        sink.close();
       }
       if (!bad) {
         fs.renameSync(inc, cache.blob(f.blob));
@@ -328,17 +327,21 @@ export function createDownloadManager(opts: DownloadManagerOptions) {
     const total = files.reduce((a, f) => a + f.size, 0);
     let sinceCheckpoint = 0;
     let lastCheckpoint = Date.now();
-    const checkpoint = (): void => {
+    /** Files whose progress moved since the last checkpoint: only their rows are written (a repo has hundreds). */
+    const dirty = new Set<FileState>();
+    const checkpoint = (all = false): void => {
       sinceCheckpoint = 0;
       lastCheckpoint = Date.now();
       store.checkpoint(
         job.id,
-        files,
+        all ? files : [...dirty],
         files.reduce((a, f) => a + f.doneBytes, 0),
         total,
       );
+      dirty.clear();
     };
-    const onBytes = (n: number): void => {
+    const onBytes = (f: FileState, n: number): void => {
+      dirty.add(f);
       sinceCheckpoint += n;
       if (sinceCheckpoint >= o.checkpointBytes || Date.now() - lastCheckpoint >= o.checkpointMs)
         checkpoint();
@@ -369,7 +372,7 @@ export function createDownloadManager(opts: DownloadManagerOptions) {
           fs.rmSync(cache.incomplete(f.blob), { force: true });
         }
       }
-      checkpoint();
+      checkpoint(true);
       const todo = files.filter((f) => f.status !== 'done');
       const need = todo.reduce((a, f) => a + f.size - f.doneBytes, 0);
       if (need > 0) {
@@ -404,7 +407,7 @@ export function createDownloadManager(opts: DownloadManagerOptions) {
         files.map((f) => ({ path: f.path, size: f.size, oid: f.gitOid, lfsSha256: f.sha256 })),
       );
       if (row.revision !== commit) writeRef(cache, row.revision, commit);
-      checkpoint();
+      checkpoint(true);
       const prev = models.get(row.repoId);
       models.upsert({
         repoId: row.repoId,
@@ -419,7 +422,7 @@ export function createDownloadManager(opts: DownloadManagerOptions) {
       setState(job.id, 'done', null);
       log.info('download done', { id: job.id, repo: row.repoId, bytes: total });
     } catch (e) {
-      checkpoint();
+      checkpoint(true);
       jobs.delete(job.id);
       if (job.stop === 'pause') setState(job.id, 'paused', null);
       else if (job.stop === 'cancel') {
@@ -520,6 +523,8 @@ export function createDownloadManager(opts: DownloadManagerOptions) {
         else if (!jobs.has(existing) && RESUME_AT_START.includes(row.status)) launch(existing);
         return get(existing);
       }
+      // The writer's start-up overlaps the metadata requests.
+      writers.warm();
       const info = await opts.hub.info(repoId, revision);
       if (info.gated !== false && !opts.http.token()) {
         throw new CoreError(
@@ -648,7 +653,7 @@ export function createDownloadManager(opts: DownloadManagerOptions) {
       pending.length = 0;
       await Promise.all([...jobs.keys()].map((id) => stopJob(id, 'shutdown')));
       await Promise.all([...settling]);
-      await hashPool.close();
+      await writers.close();
     },
   };
 }

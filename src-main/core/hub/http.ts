@@ -1,8 +1,7 @@
-// The one HTTP client of the core for Hub traffic: fetch for metadata (what @huggingface/hub calls) and a
-// node:http(s) stream for file bodies (no web-stream overhead), both with Orchard's user agent and the Hub token
-// read at the moment of each request, sent to the Hub's own origin only (never to the CDN it redirects to).
-import http from 'node:http';
-import https from 'node:https';
+// The one HTTP client of the core for Hub traffic: fetch for metadata (what @huggingface/hub calls) and a raw
+// HTTP/1.1 body client for file bodies (bytes land in the caller's memory), both with Orchard's user agent and the
+// Hub token read at the moment of each request, sent to the Hub's own origin only (never to the CDN it redirects to).
+import { createBodyClient, type BodyReader } from './bodyClient.ts';
 
 export interface HttpOptions {
   hubUrl: string;
@@ -13,14 +12,21 @@ export interface HttpOptions {
   timeoutMs?: number;
 }
 
-/** A response whose body is a Node stream; the caller consumes it or destroys it. */
+/** A response whose body the caller reads into its own memory, or discards. */
 export interface BodyResponse {
   status: number;
   /** URL after redirects. */
   url: string;
   header(name: string): string | null;
-  body: http.IncomingMessage;
+  /** Streams the body into `reader`; resolves at its end, rejects if the connection fails first. */
+  read(reader: BodyReader): Promise<void>;
+  /** Reading continues after the reader's onData returned false. */
+  resume(): void;
+  /** Gives up on the rest of the body. */
+  discard(): void;
 }
+
+export type { BodyReader };
 
 export interface Http {
   hubUrl: string;
@@ -36,6 +42,7 @@ export interface Http {
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 const MAX_REDIRECTS = 5;
+const REDIRECT_BODY_MAX = 16 << 10;
 
 export function createHttp(opts: HttpOptions): Http {
   const hubUrl = opts.hubUrl.replace(/\/+$/, '');
@@ -46,10 +53,8 @@ export function createHttp(opts: HttpOptions): Http {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const ua = opts.userAgent ?? 'orchard/0.1';
   // Keep-alive: the ranges of one file reuse their connections to the CDN.
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true }),
-    'https:': new https.Agent({ keepAlive: true }),
-  };
+  const bodies = createBodyClient();
+  const scratch = Buffer.allocUnsafe(REDIRECT_BODY_MAX);
 
   const wrapped = (
     input: Parameters<typeof fetch>[0],
@@ -70,52 +75,38 @@ export function createHttp(opts: HttpOptions): Http {
     });
   };
 
-  function once(
-    url: URL,
-    headers: Record<string, string>,
-    signal: AbortSignal | undefined,
-  ): Promise<http.IncomingMessage> {
-    return new Promise((resolve, reject) => {
-      const mod = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
-      if (!mod) return reject(new TypeError(`unsupported protocol ${url.protocol}`));
-      const req = mod.request(url, {
-        method: 'GET',
-        headers,
-        agent: agents[url.protocol as 'http:' | 'https:'],
-        signal,
-      });
-      req.once('response', resolve);
-      req.once('error', reject);
-      req.end();
-    });
-  }
-
   async function get(
     url: string,
     init: { headers?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<BodyResponse> {
     let current = new URL(url);
     for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> = { 'user-agent': ua, ...init.headers };
+      if (current.protocol !== 'http:' && current.protocol !== 'https:')
+        throw new TypeError(`unsupported protocol ${current.protocol}`);
+      const headers: Record<string, string> = { 'user-agent': ua };
+      for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = v;
       const t = token();
       if (t && current.origin === origin) headers.authorization = `Bearer ${t}`;
-      const res = await once(current, headers, init.signal);
-      const status = res.statusCode ?? 0;
-      const location = res.headers.location;
-      if ([301, 302, 303, 307, 308].includes(status) && location) {
-        res.resume(); // drain the small redirect body so the socket goes back to the pool
+      const res = await bodies.request(current, headers, init.signal);
+      const location = res.header('location');
+      if ([301, 302, 303, 307, 308].includes(res.status) && location) {
+        // A redirect's body ("Found. Redirecting to …") is read and dropped, so its connection serves the next
+        // range; one that is large or of unknown length is not worth waiting for.
+        const length = Number(res.header('content-length') ?? NaN);
+        if (length <= REDIRECT_BODY_MAX) {
+          await res.read({ buffer: () => scratch, onData: () => true }).catch(() => {});
+        } else res.discard();
         if (hop >= MAX_REDIRECTS) throw new TypeError(`too many redirects for ${url}`);
         current = new URL(location, current);
         continue;
       }
       return {
-        status,
+        status: res.status,
         url: current.href,
-        header: (name) => {
-          const v = res.headers[name.toLowerCase()];
-          return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
-        },
-        body: res,
+        header: res.header,
+        read: res.read,
+        resume: res.resume,
+        discard: res.discard,
       };
     }
   }
