@@ -162,7 +162,8 @@ class Pool:
         # Dense float32 only with room to spare: a tenth of the limit stays free for KV caches.
         free = int(self.limit * 0.9) - mx.get_active_memory()
         weights = cpu_weights.place(model, self.cpu_weights_policy, free)
-        gc.collect()
+        if weights != cpu_weights.AS_STORED:
+            gc.collect()  # the quantized arrays just replaced, before the footprint is measured
         footprint = mx.get_active_memory() - before
         vocab = config.get("vocab_size") or config.get("text_config", {}).get("vocab_size")
         lm = LoadedModel(disk.name, disk, model, tokenizer, footprint, vocab or len(tokenizer), options,

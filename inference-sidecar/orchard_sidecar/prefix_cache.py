@@ -35,7 +35,7 @@ class PrefixCaches:
         """Never let kept caches take more than a quarter of the memory limit: models come first."""
         self.budget = min(self.configured, max(0, limit // 4))
         for store in list(self._by_model.values()):
-            store.trim_to(n_bytes=self.budget)
+            self._trim(store)
 
     def fetch(self, lm, prompt: list[int]) -> tuple[list | None, list[int]]:
         """(cache to start from or None, tokens still to compute) for a pool.LoadedModel: never an
@@ -61,8 +61,11 @@ class PrefixCaches:
         if store is None:
             store = self._by_model[key] = LRUPromptCache(max_size=MAX_SEQUENCES_PER_MODEL)
         store.insert_cache(key, list(tokens), cache)
-        others = self.nbytes - store.nbytes
-        store.trim_to(n_bytes=self.budget - others)
+        self._trim(store)
+
+    def _trim(self, store: LRUPromptCache) -> None:
+        """Evict from `store` (least recently used first) until all models' caches fit the budget."""
+        store.trim_to(n_bytes=self.budget - (self.nbytes - store.nbytes))
 
     def drop(self, lm=None) -> int:
         """Forget one model's caches (unload) or every model's (memory pressure); returns bytes freed."""
