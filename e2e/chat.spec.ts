@@ -21,7 +21,7 @@ describe('chat playground (e2e)', () => {
   let chat: ChatPage;
   let cache: string;
   let reasoner: Fixture;
-  let random: Fixture;
+  let endless: Fixture;
 
   const messages = async () => {
     const [current] = await o.rpc.call('conversations.list');
@@ -57,7 +57,7 @@ describe('chat playground (e2e)', () => {
     const all = buildFixtureCache(cache);
     installStarter(cache);
     reasoner = fixture(all, 'scripted-reasoner');
-    random = fixture(all, 'random-llama');
+    endless = fixture(all, 'scripted-endless');
     o = await launchOrchard({ name: 'chat', cache });
     chat = new ChatPage(o.page);
     await chat.waitReady();
@@ -177,9 +177,9 @@ describe('chat playground (e2e)', () => {
 
   it('Stop ends the answer mid-stream and the sidecar frees the slot', async () => {
     await chat.newChat();
-    await chat.pick(`model:${random.repo_id}`, random.repo_id);
-    await chat.setDrawerNumber('Temperature', '0');
-    await chat.setDrawerNumber('Max tokens', '4000');
+    // A model that never ends its turn by itself: only Stop (or 8000 tokens) ends this answer.
+    await chat.pick(`model:${endless.repo_id}`, endless.repo_id);
+    await chat.setDrawerNumber('Max tokens', '8000');
     await chat.send('Write forever');
     const streaming = chat.log.locator(
       'article[aria-busy="true"] [data-testid="answer"] .markdown',
@@ -189,20 +189,23 @@ describe('chat playground (e2e)', () => {
     await chat.stopButton.click();
     await chat.waitIdle();
     // The abort reached the gateway (it recorded the client closing the stream) and the sidecar
-    // dropped the sequence from its batch.
+    // dropped the sequence from its batch. The whole audit row is compared so that a failure shows
+    // how the request did end.
     await expect
-      .poll(() => lastAudit(random.repo_id)?.error_code, { timeout: 15_000 })
-      .toBe('client_closed');
+      .poll(() => lastAudit(endless.repo_id), { timeout: 15_000 })
+      .toMatchObject({ status: 499, error_code: 'client_closed' });
     await expect.poll(sidecarSlots, { timeout: 15_000 }).toBe(0);
 
     const answer = chat.lastAnswer();
     expect(await answer.locator('[data-figure="stopped"]').textContent()).toBe('Stopped');
     const tokens = Number(await answer.locator('[data-figure="tokens"]').textContent());
     expect(tokens).toBeGreaterThan(0);
-    expect(tokens).toBeLessThan(4000);
+    expect(tokens).toBeLessThan(8000);
     const stored = (await messages()).at(-1)!;
     expect(stored.meta?.stopped).toBe(true);
+    // What was stored is what streamed: a prefix of the endless text.
     expect(stored.content.length).toBeGreaterThan(0);
+    expect(endless.content.repeat(800).startsWith(stored.content)).toBe(true);
     await o.screenshot('stopped');
   });
 

@@ -102,6 +102,20 @@ def test_batch_generator_and_sampling_stay_on_script(loaded, name):
         assert generate(model, tok, prompts[0], max_tokens=100, sampler=sampler) == f["raw"]
 
 
+def test_endless_script_loops_until_max_tokens(loaded):
+    f, model, tok = loaded("scripted-endless")
+    assert f["loop"] is True
+    turn = f["greedy_tokens"]
+    for messages in CONVERSATIONS:
+        pieces = list(stream_generate(model, tok, _prompt(f, tok, messages), max_tokens=3 * turn + 4))
+        assert "".join(r.text for r in pieces) == f["raw"] * 3 + "".join(r.text for r in pieces[-4:])
+        assert f["raw"].startswith("".join(r.text for r in pieces[-4:]))
+        assert pieces[-1].finish_reason == "length"
+    sampler = make_sampler(temp=1.0, top_p=0.95)
+    text = generate(model, tok, _prompt(f, tok, CONVERSATIONS[0]), max_tokens=500, sampler=sampler)
+    assert text == (f["raw"] * 50)[: len(text)] and len(text) > 20 * len(f["raw"])
+
+
 def test_max_tokens_cuts_the_reasoner_inside_its_thinking(loaded):
     f, model, tok = loaded("scripted-reasoner")
     text = generate(model, tok, _prompt(f, tok, CONVERSATIONS[0]), max_tokens=5)

@@ -273,10 +273,11 @@ describe('gateway routing with real backends', () => {
   });
 
   it('does not fall back once streaming has started: the client gets an error event, not a second answer', async () => {
-    const llama = fixture(fixtures, 'random-llama');
+    // Never ends its turn by itself (a random model's greedy path may reach an end token early).
+    const endless = fixture(fixtures, 'scripted-endless');
     gw.gateway.routing.addRule({
       pattern: 'mid-stream',
-      target: { kind: 'local', model: llama.repo_id },
+      target: { kind: 'local', model: endless.repo_id },
       fallbacks: [{ kind: 'provider', providerId: provider.id, model: hermes.path }],
     });
     const stream = await oa.chat.completions.create({
@@ -302,7 +303,7 @@ describe('gateway routing with real backends', () => {
     const row = await lastAudit();
     expect(row).toMatchObject({
       model: 'mid-stream',
-      route: `local:${llama.repo_id}`,
+      route: `local:${endless.repo_id}`,
       fallback: false,
       status: 200,
       errorCode: expect.stringMatching(/sidecar_exited|upstream_interrupted/),
@@ -426,12 +427,12 @@ describe('gateway routing with real backends', () => {
   });
 
   it('a client that disconnects mid-stream cancels the upstream request', async () => {
-    const llama = fixture(fixtures, 'random-llama');
+    const endless = fixture(fixtures, 'scripted-endless');
     const ac = new AbortController();
     const stream = await oa.chat.completions.create(
       // Far more tokens than could be generated before the wait below gives up: only a cancel ends it in time.
       {
-        model: llama.repo_id,
+        model: endless.repo_id,
         max_tokens: 100_000,
         temperature: 0,
         stream: true,
@@ -457,7 +458,7 @@ describe('gateway routing with real backends', () => {
       'audit row of the cancelled request',
     );
     const row = gw.gateway.audit.query({ limit: 1 })[0]!;
-    expect(row).toMatchObject({ status: 499, route: `local:${llama.repo_id}`, streamed: true });
+    expect(row).toMatchObject({ status: 499, route: `local:${endless.repo_id}`, streamed: true });
     let active = -1;
     for (let i = 0; i < 200 && active !== 0; i++) {
       active = (await sup.json<{ active_sequences: number }>('/admin/memory')).active_sequences;
