@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronVersion, ensureAddon } from './native-addon.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -19,20 +20,33 @@ function electronBinary() {
   }
 }
 
-function launch(cmd, args) {
-  const child = spawn(cmd, args, { cwd: root, stdio: 'inherit' });
+function launch(cmd, args, env = process.env) {
+  const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', env });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
+/** better-sqlite3 built for Electron's ABI (node_modules' own is built for Node), or null. */
+function electronSqlite() {
+  try {
+    return ensureAddon({ runtime: 'electron', target: electronVersion() });
+  } catch (e) {
+    console.error(e.message);
+    return null;
+  }
+}
+
 const electron = process.env.ORCHARD_HEADLESS === '1' ? null : electronBinary();
-if (electron) {
+const sqlite = electron ? electronSqlite() : null;
+if (electron && sqlite) {
   const build = spawnSync(bin('electron-vite'), ['build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
-  launch(electron, [root]);
+  launch(electron, [root], { ...process.env, ORCHARD_SQLITE_BINDING: sqlite });
 } else {
   console.log(
-    'No Electron binary on this machine: starting Orchard in headless mode with the web UI instead.',
+    electron
+      ? 'SQLite could not be built for Electron (above): starting Orchard in headless mode with the web UI instead.'
+      : 'No Electron binary on this machine: starting Orchard in headless mode with the web UI instead.',
   );
   launch(bin('tsx'), [join(root, 'src-main', 'core', 'cli', 'main.ts'), 'serve']);
 }

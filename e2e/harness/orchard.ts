@@ -15,7 +15,7 @@ import {
 } from 'playwright-core';
 import { REPO_ROOT } from '../../src-main/core/config/index.ts';
 import { connectRpc, type RpcClient } from '../../src-main/core/rpc/client.ts';
-import { CHROMIUM, CHROMIUM_ARGS, electronBinary, electronMode } from './env.ts';
+import { CHROMIUM, CHROMIUM_ARGS, electronBinary, electronMode, electronSqlite } from './env.ts';
 
 export const ARTIFACTS = path.join(REPO_ROOT, 'e2e', 'artifacts');
 
@@ -100,7 +100,7 @@ export async function launchOrchard(opts: {
     const app: ElectronApplication = await _electron.launch({
       executablePath: electronBinary()!,
       args: [REPO_ROOT],
-      env: env as Record<string, string>,
+      env: { ...(env as Record<string, string>), ORCHARD_SQLITE_BINDING: electronSqlite() },
     });
     page = await app.firstWindow();
     await page.waitForURL(/token=/);

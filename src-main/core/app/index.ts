@@ -92,6 +92,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
 
   const notices: Array<EventPayload<'notice'>> = [];
   const db = openDatabase(config.dbPath, {
+    nativeBinding: config.sqliteBinding,
     onCorrupt: (e) => {
       const message = `The database was damaged (${e.reason}). It was moved to ${e.movedTo} and a new one was created.`;
       logs.main.error('corrupt database moved aside', {

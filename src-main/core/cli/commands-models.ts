@@ -27,7 +27,7 @@ export interface ModelsIo {
 }
 
 function openCore(config: Config, env: NodeJS.ProcessEnv) {
-  const db = openDatabase(config.dbPath);
+  const db = openDatabase(config.dbPath, { nativeBinding: config.sqliteBinding });
   const { hub, manager, library } = createDownloadsArea({
     config,
     db,

@@ -77,7 +77,7 @@ function withDb<T>(
   config: Config,
   fn: (d: { db: ReturnType<typeof openDatabase>; repos: ReturnType<typeof createRepos> }) => T,
 ): T {
-  const db = openDatabase(config.dbPath);
+  const db = openDatabase(config.dbPath, { nativeBinding: config.sqliteBinding });
   try {
     return fn({ db, repos: createRepos(db, fileCipher(config.secretKeyFile)) });
   } finally {

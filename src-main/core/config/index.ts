@@ -32,6 +32,8 @@ export interface Config {
   hfHubCache: string;
   sidecar: { python: string; cwd: string };
   rendererDir: string;
+  /** better-sqlite3 addon built for this runtime's ABI (ORCHARD_SQLITE_BINDING; Electron in development). */
+  sqliteBinding?: string;
 }
 
 export const REPO_ROOT = path.resolve(
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hfHubCache: hfHubCache(env, home),
     sidecar: { python: env.ORCHARD_SIDECAR_PYTHON || venvPython, cwd: sidecarDir },
     rendererDir: path.join(REPO_ROOT, 'out', 'renderer'),
+    sqliteBinding: env.ORCHARD_SQLITE_BINDING || undefined,
   };
 }
 

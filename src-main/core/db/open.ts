@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { CoreError } from '../errors/index.ts';
 import { migrate } from './migrate.ts';
 
 export interface CorruptionEvent {
@@ -15,6 +16,11 @@ export interface OpenOptions {
   /** Stop at this schema version (tests of upgrades); default: latest. */
   migrateTo?: number;
   onCorrupt?: (e: CorruptionEvent) => void;
+  /**
+   * better-sqlite3's compiled addon to load instead of node_modules' own: under Electron in
+   * development, node_modules holds the build for Node's ABI (see scripts/native-addon.mjs).
+   */
+  nativeBinding?: string;
 }
 
 function configure(db: Database): void {
@@ -25,10 +31,10 @@ function configure(db: Database): void {
 }
 
 /** null when healthy, else the reason the file cannot be trusted. */
-function integrityProblem(file: string): string | null {
+function integrityProblem(file: string, nativeBinding: string | undefined): string | null {
   let db: Database | undefined;
   try {
-    db = new BetterSqlite3(file, { fileMustExist: true });
+    db = new BetterSqlite3(file, { fileMustExist: true, nativeBinding });
     const rows = db.pragma('quick_check') as Array<{ quick_check: string }>;
     const bad = rows.map((r) => r.quick_check).filter((s) => s !== 'ok');
     return bad.length ? bad.slice(0, 5).join('; ') : null;
@@ -36,6 +42,19 @@ function integrityProblem(file: string): string | null {
     return e instanceof Error ? e.message : String(e);
   } finally {
     db?.close();
+  }
+}
+
+function assertAddonLoads(nativeBinding: string | undefined): void {
+  try {
+    new BetterSqlite3(':memory:', { nativeBinding }).close();
+  } catch (e) {
+    const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new CoreError(
+      'internal',
+      `SQLite's native addon${nativeBinding ? ` ${nativeBinding}` : ''} could not be loaded: ${reason}. ` +
+        'Under Electron run `node scripts/native-addon.mjs`; under Node run `npm rebuild better-sqlite3`.',
+    );
   }
 }
 
@@ -54,15 +73,19 @@ function moveAside(file: string): string {
 }
 
 export function openDatabase(file: string, opts: OpenOptions = {}): Database {
+  const { nativeBinding } = opts;
+  // The addon is loaded first, on its own: an addon that fails to load (built for another ABI, or
+  // missing) must not pass for a corrupt file and get the user's database moved aside.
+  assertAddonLoads(nativeBinding);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   if (fs.existsSync(file)) {
-    const problem = integrityProblem(file);
+    const problem = integrityProblem(file, nativeBinding);
     if (problem !== null) {
       const movedTo = moveAside(file);
       opts.onCorrupt?.({ path: file, movedTo, reason: problem });
     }
   }
-  const db = new BetterSqlite3(file);
+  const db = new BetterSqlite3(file, { nativeBinding });
   try {
     configure(db);
     migrate(db, { to: opts.migrateTo });
