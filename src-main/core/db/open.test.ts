@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CoreError } from '../errors/index.ts';
 import { makeTempDir } from '../testing/tmp.ts';
 import { openDatabase, schemaVersion, MIGRATIONS, type CorruptionEvent } from './index.ts';
 
@@ -45,6 +46,31 @@ describe('openDatabase integrity check', () => {
     expect(events).toHaveLength(1);
     expect(fs.existsSync(events[0]!.movedTo)).toBe(true);
   });
+
+  it('leaves a database it cannot read now where it is: locked by another process', () => {
+    const file = path.join(tmp.dir, 'orchard.db');
+    openDatabase(file).close();
+    const holder = new BetterSqlite3(file);
+    holder.pragma('locking_mode = EXCLUSIVE');
+    holder.exec('BEGIN EXCLUSIVE; CREATE TABLE held (x); COMMIT;'); // takes the lock and keeps it
+    const events: CorruptionEvent[] = [];
+    let error: unknown;
+    try {
+      openDatabase(file, { onCorrupt: (e) => events.push(e) }).close();
+    } catch (e) {
+      error = e;
+    }
+    holder.close();
+    expect(error).toBeInstanceOf(CoreError);
+    expect((error as CoreError).code).toBe('conflict');
+    expect((error as CoreError).message).toMatch(/could not be checked .*locked.*left as it is/);
+    expect(events).toEqual([]);
+    expect(fs.readdirSync(tmp.dir).filter((f) => f.includes('corrupt'))).toEqual([]);
+    // Once the other process lets go, it opens with everything in it.
+    const db = openDatabase(file);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'held'").get()).toBeTruthy();
+    db.close();
+  }, 20_000);
 
   it('leaves a healthy database alone', () => {
     const file = path.join(tmp.dir, 'orchard.db');

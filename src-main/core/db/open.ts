@@ -30,6 +30,12 @@ function configure(db: Database): void {
   db.pragma('synchronous = NORMAL');
 }
 
+/** SQLite's verdicts on the file itself; anything else (busy, locked, no permission) is no reason to move it. */
+function isDamage(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code);
+}
+
 /** null when healthy, else the reason the file cannot be trusted. */
 function integrityProblem(file: string, nativeBinding: string | undefined): string | null {
   let db: Database | undefined;
@@ -39,7 +45,13 @@ function integrityProblem(file: string, nativeBinding: string | undefined): stri
     const bad = rows.map((r) => r.quick_check).filter((s) => s !== 'ok');
     return bad.length ? bad.slice(0, 5).join('; ') : null;
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    const message = e instanceof Error ? e.message : String(e);
+    if (isDamage(e)) return message;
+    // A file that cannot be read now (another process holds it locked, permissions) may be healthy.
+    throw new CoreError(
+      (e as { code?: unknown })?.code === 'SQLITE_BUSY' ? 'conflict' : 'internal',
+      `The database ${file} could not be checked (${message}); it was left as it is.`,
+    );
   } finally {
     db?.close();
   }
