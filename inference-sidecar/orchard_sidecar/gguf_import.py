@@ -17,8 +17,8 @@ from pathlib import Path
 
 import mlx.core as mx
 
-from .fixtures.tokenizers_build import LLAMA3_SPLIT, QWEN_SPLIT
 from .hf_cache import repo_dir, repo_folder_name, staging_dir, write_repo
+from .pretokenizers import LLAMA3_SPLIT, QWEN_SPLIT
 
 SUPPORTED_ARCHITECTURES = ("llama", "qwen2")
 # Types MLX loads natively: the three block quantizations arrive as MLX affine-quantized

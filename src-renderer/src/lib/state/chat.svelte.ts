@@ -5,8 +5,10 @@ import type {
   Conversation,
   MessageMeta,
 } from '../../../../src-main/core/rpc/contract.ts';
+import { flushSync } from 'svelte';
 import { figures } from '../chat/figures.ts';
 import { GatewayError, streamChat, type ChatRequest } from '../chat/gateway.ts';
+import { pacer } from '../chat/pacer.ts';
 import type { AppState } from './app.svelte.ts';
 
 export interface Draft {
@@ -256,6 +258,12 @@ export class ChatState {
     let usageTokens: number | null = null;
     let finishReason: string | undefined;
     let failure: string | null = null;
+    // Text reaches the page through the pacer, each batch drawn before the next is taken.
+    const live = this.draft;
+    const text = pacer<{ kind: 'reasoning' | 'content'; text: string }>((batch) => {
+      for (const piece of batch) live[piece.kind] += piece.text;
+      flushSync();
+    });
     try {
       const stream = await streamChat(this.app.gatewayOrigin, this.app.token, req, abort.signal);
       this.draft.route = stream.route;
@@ -264,12 +272,9 @@ export class ChatState {
         if (ev.kind === 'reasoning' || ev.kind === 'content') {
           const t = performance.now();
           d.firstToken ??= t;
+          if (ev.kind === 'content') d.firstContent ??= t;
           pieces++;
-          if (ev.kind === 'reasoning') d.reasoning += ev.text;
-          else {
-            d.firstContent ??= t;
-            d.content += ev.text;
-          }
+          text.push(ev);
         } else if (ev.kind === 'usage') usageTokens = ev.completionTokens;
         else if (ev.kind === 'finish') finishReason = ev.reason;
         else if (ev.kind === 'error') failure = ev.message;
@@ -277,6 +282,8 @@ export class ChatState {
     } catch (e) {
       if (!abort.signal.aborted)
         failure = e instanceof GatewayError || e instanceof Error ? e.message : String(e);
+    } finally {
+      text.flush();
     }
     const d = this.draft;
     this.#abort = null;
