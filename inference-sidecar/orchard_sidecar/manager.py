@@ -48,6 +48,10 @@ class ModelManager:
         disk = registry.resolve(name, self.cache_dir)
         return await self.engine.call(self.pool.load, disk, options)
 
+    def loading(self) -> list[str]:
+        """Names whose load is under way (as requested: a repo id or a path)."""
+        return sorted(self._inflight)
+
     async def unload(self, name: str) -> bool:
         return await self.engine.call(self.pool.unload, name)
 

@@ -134,6 +134,8 @@ def _memory(state) -> dict:
         "max_models": state.pool.max_models,
         "models": [{"id": lm.name, "footprint_bytes": lm.footprint, "weights": lm.weights, "pinned": lm.options.pin}
                    for lm in state.pool.snapshot()],
+        # Being read from disk now: their files must not be deleted under them either.
+        "loading": state.manager.loading(),
         **state.engine.slots(),
     }
 

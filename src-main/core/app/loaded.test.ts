@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.ts';
+import { loadedModels } from '../memory/loaded.ts';
 import { repoCache } from '../downloads/cache.ts';
 import type { MemoryStatus } from '../rpc/contract.ts';
 import type { MethodName, MethodParams, MethodResult } from '../rpc/index.ts';
@@ -72,6 +73,20 @@ describe('loaded models (real sidecar)', () => {
     const r = await call('library.delete', { repoId: other });
     expect(r.freedBytes).toBeGreaterThan(0);
     expect(onDisk(other)).toBe(false);
+  });
+
+  it('a model the sidecar is still loading counts as loaded', async () => {
+    const loaded = loadedModels(core.supervisor);
+    loaded.update({ models: [], loading: [LLAMA] });
+    expect(loaded.has(LLAMA, '/elsewhere')).toBe(true);
+    expect(
+      loaded.has(
+        ids.find((id) => id !== LLAMA)!,
+        '/elsewhere',
+      ),
+    ).toBe(false);
+    await loaded.refresh(); // the sidecar's own answer replaces it: LLAMA is loaded by now
+    expect(loaded.has(LLAMA, '/elsewhere')).toBe(true);
   });
 
   it('a lowered memory limit unloads idle unpinned models at once; a pinned one stays, reported over', async () => {

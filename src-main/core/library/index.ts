@@ -72,7 +72,10 @@ export function createLibrary(opts: LibraryOptions) {
     if (opts.isDownloading?.(repoId))
       throw new CoreError('conflict', `${repoId} is being downloaded; cancel the download first`);
     if (m?.loaded)
-      throw new CoreError('model_loaded', `${repoId} is loaded in the sidecar; unload it first`);
+      throw new CoreError(
+        'model_loaded',
+        `${repoId} is loaded (or being loaded) in the sidecar; unload it first`,
+      );
     const r = removeFromCache(opts.cacheDir, repoId);
     models.delete(repoId);
     return { repoId, freedBytes: r.freedBytes };

@@ -23,6 +23,7 @@ const SidecarMemory = z.object({
     }),
   ),
   prefix_cache_bytes: z.number().optional(),
+  loading: z.array(z.string()).optional(),
   over_limit: z.boolean().optional(),
   evicted: z.array(z.string()).optional(),
 });
@@ -50,6 +51,7 @@ export function toMemoryStatus(raw: unknown, systemBytes = os.totalmem()): Memor
     ...(r.data.prefix_cache_bytes === undefined
       ? {}
       : { prefixCacheBytes: r.data.prefix_cache_bytes }),
+    ...(r.data.loading === undefined ? {} : { loading: r.data.loading }),
     ...(r.data.over_limit === undefined ? {} : { overLimit: r.data.over_limit }),
     ...(r.data.evicted === undefined ? {} : { evicted: r.data.evicted }),
   };

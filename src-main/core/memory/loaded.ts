@@ -8,8 +8,9 @@ export function loadedModels(sup: Pick<Supervisor, 'json' | 'status'>) {
   let ids = new Set<string>();
   // A sidecar that is not ready holds no model: it is starting, or its process is gone.
   const ready = (): boolean => sup.status().state === 'ready';
-  const update = (s: Pick<MemoryStatus, 'models'>): void => {
-    ids = new Set(s.models.map((m) => m.id));
+  // A model being loaded counts as loaded: its files are being read.
+  const update = (s: Pick<MemoryStatus, 'models' | 'loading'>): void => {
+    ids = new Set([...s.models.map((m) => m.id), ...(s.loading ?? [])]);
   };
   return {
     update,

@@ -34,6 +34,8 @@ describe('memory', () => {
       overLimit: true,
       evicted: ['org/a'],
     });
+    // A load under way is named, so that core counts it as loaded before it is.
+    expect(toMemoryStatus({ ...raw, loading: ['org/b'] }, 1).loading).toEqual(['org/b']);
     expect(() => toMemoryStatus({ models: 'x' })).toThrow(/unexpected memory status/);
   });
 });

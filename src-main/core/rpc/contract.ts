@@ -165,6 +165,8 @@ export const MemoryStatus = z.object({
   models: z.array(LoadedModel),
   /** KV caches of finished sequences kept for prompts that share their prefix. */
   prefixCacheBytes: z.number().optional(),
+  /** Models being loaded right now (repo ids or paths, as requested). */
+  loading: z.array(z.string()).optional(),
   /** Pinned or busy models keep memory above the limit (or more models than allowed are loaded). */
   overLimit: z.boolean().optional(),
   /** Models a lowered limit unloaded right away (memory.setLimit only). */
