@@ -271,10 +271,13 @@ export class ChatState {
         const d = this.draft;
         if (ev.kind === 'reasoning' || ev.kind === 'content') {
           const t = performance.now();
+          // The first piece of the reasoning and of the answer is drawn at once, whatever the pace.
+          const first = ev.kind === 'content' ? d.firstContent === null : d.firstToken === null;
           d.firstToken ??= t;
           if (ev.kind === 'content') d.firstContent ??= t;
           pieces++;
           text.push(ev);
+          if (first) text.flush();
         } else if (ev.kind === 'usage') usageTokens = ev.completionTokens;
         else if (ev.kind === 'finish') finishReason = ev.reason;
         else if (ev.kind === 'error') failure = ev.message;
