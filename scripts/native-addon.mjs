@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ELECTRON_HEADERS = 'https://electronjs.org/headers';
+const requireFromRoot = createRequire(join(ROOT, 'package.json'));
 
 /** Where the addon for `runtime` `target` (e.g. electron 38.8.6) lives once built. */
 export function addonPath({
@@ -23,8 +24,8 @@ export function addonPath({
 /** The installed Electron's version, or null without the electron package. */
 export function electronVersion() {
   try {
-    const req = createRequire(join(ROOT, 'package.json'));
-    return JSON.parse(fs.readFileSync(req.resolve('electron/package.json'), 'utf8')).version;
+    return JSON.parse(fs.readFileSync(requireFromRoot.resolve('electron/package.json'), 'utf8'))
+      .version;
   } catch {
     return null;
   }
@@ -45,9 +46,7 @@ export function ensureAddon({
 }) {
   const out = addonPath({ into, runtime, target, arch });
   if (fs.existsSync(out)) return out;
-  const pkgDir = dirname(
-    createRequire(join(ROOT, 'package.json')).resolve('better-sqlite3/package.json'),
-  );
+  const pkgDir = dirname(requireFromRoot.resolve('better-sqlite3/package.json'));
   // The copy sits under node_modules so that its install script finds prebuild-install there.
   const base = join(ROOT, 'node_modules', '.orchard-native');
   fs.mkdirSync(base, { recursive: true });

@@ -31,10 +31,7 @@ function configure(db: Database): void {
 }
 
 /** SQLite's verdicts on the file itself; anything else (busy, locked, no permission) is no reason to move it. */
-function isDamage(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  return typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code);
-}
+const DAMAGE = /^SQLITE_(CORRUPT|NOTADB)/;
 
 /** null when healthy, else the reason the file cannot be trusted. */
 function integrityProblem(file: string, nativeBinding: string | undefined): string | null {
@@ -46,10 +43,11 @@ function integrityProblem(file: string, nativeBinding: string | undefined): stri
     return bad.length ? bad.slice(0, 5).join('; ') : null;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (isDamage(e)) return message;
+    const code = String((e as { code?: unknown })?.code ?? '');
+    if (DAMAGE.test(code)) return message;
     // A file that cannot be read now (another process holds it locked, permissions) may be healthy.
     throw new CoreError(
-      (e as { code?: unknown })?.code === 'SQLITE_BUSY' ? 'conflict' : 'internal',
+      code === 'SQLITE_BUSY' ? 'conflict' : 'internal',
       `The database ${file} could not be checked (${message}); it was left as it is.`,
     );
   } finally {

@@ -244,7 +244,7 @@ export class ChatState {
     const req = this.#request(model);
     const abort = new AbortController();
     this.#abort = abort;
-    const draft: Draft = {
+    this.draft = {
       reasoning: '',
       content: '',
       startedAt: performance.now(),
@@ -253,22 +253,21 @@ export class ChatState {
       route: null,
       model,
     };
-    this.draft = draft;
+    // The state's reactive proxy of the draft: written below, shown while the answer streams.
+    const d = this.draft;
     let pieces = 0;
     let usageTokens: number | null = null;
     let finishReason: string | undefined;
     let failure: string | null = null;
     // Text reaches the page through the pacer, each batch drawn before the next is taken.
-    const live = this.draft;
     const text = pacer<{ kind: 'reasoning' | 'content'; text: string }>((batch) => {
-      for (const piece of batch) live[piece.kind] += piece.text;
+      for (const piece of batch) d[piece.kind] += piece.text;
       flushSync();
     });
     try {
       const stream = await streamChat(this.app.gatewayOrigin, this.app.token, req, abort.signal);
-      this.draft.route = stream.route;
+      d.route = stream.route;
       for await (const ev of stream.events) {
-        const d = this.draft;
         if (ev.kind === 'reasoning' || ev.kind === 'content') {
           const t = performance.now();
           // The first piece of the reasoning and of the answer is drawn at once, whatever the pace.
@@ -288,7 +287,6 @@ export class ChatState {
     } finally {
       text.flush();
     }
-    const d = this.draft;
     this.#abort = null;
     if (conversationId !== this.currentId) {
       this.draft = null;
