@@ -79,4 +79,26 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Test support (Hub test server, kits, crash children, the Electron stand-in) never ships: product code
+    // may not import it; tests beside the code, e2e/, bench/ and test-support/ itself may.
+    // The typescript-eslint twin of no-restricted-imports, so these options do not replace the folder
+    // rules' no-restricted-imports options above (flat config replaces a rule's options, never merges).
+    files: ['src-main/**', 'src-preload/**', 'src-renderer/**', 'src-shared/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)test-support(/|$)',
+              message:
+                'Product code must not import test-support/ (only tests, e2e and bench may).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

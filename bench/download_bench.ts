@@ -7,15 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHubServer } from '../src-main/core/testing/hub-server.ts';
-import { llamaConfig, writeFixtureRepo } from '../src-main/core/testing/hub-fixtures.ts';
-import { tsxArgv } from '../src-main/core/testing/tsx.ts';
+import { startHubServer } from '../test-support/hub/server.ts';
+import { llamaConfig, writeFixtureRepo } from '../test-support/hub/fixtures.ts';
+import { PULL_CHILD } from '../test-support/crash/index.ts';
+import { tsxArgv } from '../test-support/tsx.ts';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHILD = path.join(root, 'src-main/core/testing/pullChild.ts');
 const MB = 2 ** 20;
 const SIZE = Number(process.env.BENCH_DOWNLOAD_MB ?? 512) * MB;
-const CHUNK = 32 * MB; // the manager's range size (testing/hub-env.ts fastOptions and the default)
+const CHUNK = 32 * MB; // the manager's range size (test-support/hub/env.ts fastOptions and the default)
 const REPO = 'bench/Download-4bit';
 // Five rounds and five kills: the machine is shared (2 cores), medians and the worst kill are what count. Kills stop
 // at 70%: progress lines come every 100 ms, and past that the file can be done before the kill lands.
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
           fs.rmSync(dest);
         } else {
           const home = path.join(work, `home-${i}`);
-          const [cmd, args] = tsxArgv(CHILD, home, srv.url, REPO);
+          const [cmd, args] = tsxArgv(PULL_CHILD, home, srv.url, REPO);
           const r = await run(cmd, args);
           const end = r.lines.find((l) => l.startsWith('END '));
           if (!end?.startsWith('END done')) throw new Error(`orchard pull failed: ${end}`);
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     for (const frac of KILLS) {
       const home = path.join(work, `kill-${frac}`);
       srv.resetStats();
-      const [cmd, args] = tsxArgv(CHILD, home, srv.url, REPO);
+      const [cmd, args] = tsxArgv(PULL_CHILD, home, srv.url, REPO);
       const killed = await run(cmd, args, (l, kill) => {
         if (l.startsWith('P ') && Number(l.slice(2)) >= frac * SIZE) kill();
       });

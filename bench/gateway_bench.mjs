@@ -7,12 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  buildFixtures,
-  fixture,
-  startGateway,
-  startSidecar,
-} from '../src-main/core/gateway/testkit.ts';
+import { buildFixtures, fixture, startGateway, startSidecar } from '../test-support/gateway/kit.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHubServer, type HubServer } from '../src-main/core/testing/hub-server.ts';
+import { startHubServer, type HubServer } from '../test-support/hub/server.ts';
 import { ChatPage } from './harness/chatPage.ts';
 import { buildFixtureCache, fixture, type Fixture } from './harness/fixtures.ts';
 import { ManagePages } from './harness/managePages.ts';

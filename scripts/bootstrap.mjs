@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stampDir = join(root, '.orchard-bootstrap');
@@ -16,9 +16,6 @@ const venvPython = join(
   '.venv',
   process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python',
 );
-
-const purposeArg = process.argv.indexOf('--for');
-const purpose = purposeArg > 0 ? process.argv[purposeArg + 1] : 'setup';
 
 class BootstrapError extends Error {}
 
@@ -42,11 +39,13 @@ function hashOf(...parts) {
   return h.digest('hex').slice(0, 16);
 }
 
-// A step runs only when the key of its inputs differs from the stamp it left last time.
-function step(index, total, name, key, action) {
+// A step runs when the key of its inputs differs from the stamp it left last time, or when its output is
+// gone. The key holds inputs only: a key that included the output's presence, computed before the step
+// made it, would differ on the next run and redo the step.
+function step(index, total, { name, key, present = () => true, action }) {
   const stamp = join(stampDir, `${name.replace(/\W+/g, '-')}.stamp`);
   const label = `[${index}/${total}] ${name}`;
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === key) {
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === key && present()) {
     console.log(`${label}: up to date`);
     return;
   }
@@ -145,6 +144,9 @@ function installVenv(python) {
     '--disable-pip-version-check',
     '-e',
     `${sidecarDir}[test]`,
+    // The fixture models are a package of their own, which the sidecar's distribution leaves out.
+    '-e',
+    join(sidecarDir, 'fixtures'),
   ]);
   const mlx = capture(venvPython, ['-c', 'import mlx.core as mx; print(mx.default_device())']);
   if (!mlx)
@@ -190,7 +192,7 @@ function openblasPath() {
   return dirs.map((d) => join(d, 'libopenblas.so.0')).find((p) => existsSync(p)) ?? null;
 }
 
-function installOpenblas() {
+function installOpenblas(purpose) {
   if (openblasPath()) return;
   if (process.getuid?.() !== 0 || !capture('sh', ['-c', 'command -v apt-get'])) {
     const hint = 'install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0-pthread)';
@@ -206,7 +208,7 @@ function installOpenblas() {
   });
 }
 
-function main() {
+export function bootstrap(purpose = 'setup') {
   console.log(
     `Orchard setup (${purpose}) on ${process.platform}-${process.arch}, Node ${process.versions.node}`,
   );
@@ -215,36 +217,36 @@ function main() {
   const python = findPython();
   const pyVersion = capture(python, ['--version']);
   const steps = [
-    [
-      'npm packages',
-      hashOf(
-        join(root, 'package-lock.json'),
-        process.versions.node,
-        process.platform,
-        String(existsSync(join(root, 'node_modules', '.package-lock.json'))),
-      ),
-      installNpm,
-    ],
-    [
-      'sidecar venv',
-      hashOf(
+    {
+      name: 'npm packages',
+      key: hashOf(join(root, 'package-lock.json'), process.versions.node, process.platform),
+      present: () => existsSync(join(root, 'node_modules', '.package-lock.json')),
+      action: installNpm,
+    },
+    {
+      name: 'sidecar venv',
+      key: hashOf(
         join(sidecarDir, 'pyproject.toml'),
+        join(sidecarDir, 'fixtures', 'pyproject.toml'),
         pyVersion,
         process.platform,
-        String(existsSync(venvPython)),
       ),
-      () => installVenv(python),
-    ],
+      present: () => existsSync(venvPython),
+      action: () => installVenv(python),
+    },
+    {
+      name: 'web UI',
+      key: hashOf(
+        ...['src-renderer', 'src-shared']
+          .map((d) => join(root, d))
+          .filter((d) => existsSync(d))
+          .flatMap(filesUnder),
+        join(root, 'vite.renderer.config.ts'),
+      ),
+      present: () => existsSync(join(root, 'out', 'renderer', 'index.html')),
+      action: buildWebUi,
+    },
   ];
-  const uiInputs = [
-    ...filesUnder(join(root, 'src-renderer')),
-    join(root, 'vite.renderer.config.ts'),
-  ];
-  steps.push([
-    'web UI',
-    hashOf(...uiInputs, String(existsSync(join(root, 'out', 'renderer', 'index.html')))),
-    buildWebUi,
-  ]);
   // Tests build their own fixture caches; the app and the benchmarks use the user's Hugging Face cache.
   if (purpose !== 'test' && process.env.ORCHARD_STARTER !== '0') {
     const starterRef = join(
@@ -253,29 +255,48 @@ function main() {
       'refs',
       'main',
     );
-    const starterKey = hashOf(
-      join(sidecarDir, 'orchard_sidecar', 'starter.py'),
-      hfCacheDir(),
-      String(existsSync(starterRef)),
-    );
-    steps.push(['starter model', starterKey, installStarterModel]);
+    steps.push({
+      name: 'starter model',
+      key: hashOf(join(sidecarDir, 'orchard_sidecar', 'starter.py'), hfCacheDir()),
+      present: () => existsSync(starterRef),
+      action: installStarterModel,
+    });
   }
+  // System packages: the step's work is to make the library present, so presence is its whole key.
   if (process.platform === 'linux') {
-    steps.push(['OpenBLAS', `openblas:${openblasPath() ?? 'missing'}`, installOpenblas]);
+    steps.push({
+      name: 'OpenBLAS',
+      key: 'openblas',
+      present: () => openblasPath() !== null,
+      action: () => installOpenblas(purpose),
+    });
   }
   if (purpose === 'test' && process.platform === 'linux') {
-    steps.push(['chromium', `chromium:${chromiumPath() ?? 'missing'}`, installChromium]);
+    steps.push({
+      name: 'chromium',
+      key: 'chromium',
+      present: () => chromiumPath() !== null,
+      action: installChromium,
+    });
   }
-  steps.forEach(([name, key, action], i) => step(i + 1, steps.length, name, key, action));
+  steps.forEach((s, i) => step(i + 1, steps.length, s));
   console.log('Orchard setup: ready');
 }
 
-try {
-  main();
-} catch (err) {
-  if (err instanceof BootstrapError) {
-    console.error(`\nOrchard setup failed: ${err.message}`);
-    process.exit(1);
+/** Runs the setup and exits with a clear line on a known failure (the entry scripts call this). */
+export function bootstrapOrExit(purpose) {
+  try {
+    bootstrap(purpose);
+  } catch (err) {
+    if (err instanceof BootstrapError) {
+      console.error(`\nOrchard setup failed: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
   }
-  throw err;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const purposeArg = process.argv.indexOf('--for');
+  bootstrapOrExit(purposeArg > 0 ? process.argv[purposeArg + 1] : 'setup');
 }

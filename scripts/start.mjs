@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bootstrapOrExit } from './bootstrap.mjs';
+import { runCoreInProcess } from './core-in-process.mjs';
 import { electronVersion, ensureAddon } from './native-addon.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,6 +38,7 @@ function electronSqlite() {
   }
 }
 
+bootstrapOrExit('start');
 const electron = process.env.ORCHARD_HEADLESS === '1' ? null : electronBinary();
 const sqlite = electron ? electronSqlite() : null;
 if (electron && sqlite) {
@@ -48,5 +51,5 @@ if (electron && sqlite) {
       ? 'SQLite could not be built for Electron (above): starting Orchard in headless mode with the web UI instead.'
       : 'No Electron binary on this machine: starting Orchard in headless mode with the web UI instead.',
   );
-  launch(bin('tsx'), [join(root, 'src-main', 'core', 'cli', 'main.ts'), 'serve']);
+  await runCoreInProcess(['serve']);
 }

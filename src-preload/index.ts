@@ -1,7 +1,7 @@
 // Preload (sandboxed, context-isolated): exposes `window.orchard` with only the typed API —
 // call(method, input) for the contract's method names and on(event, listener) — never ipcRenderer.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { EventName, MethodName } from '../src-main/core/rpc/contract.ts';
+import type { EventName, MethodName } from '#shared/contract/index.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL } from '../src-main/electron/channels.ts';
 
 /** Names passed by the shell in webPreferences.additionalArguments (the contract itself needs zod). */

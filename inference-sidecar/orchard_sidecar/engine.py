@@ -2,6 +2,11 @@
 
 Requests reach it through a queue; each loaded model has one mlx-lm BatchGenerator, so
 concurrent requests decode together (continuous batching).
+
+One client must never cost another its answer: an error raised by one sequence's own code
+(sampler, logits processors and grammar, detokenizer, stop matcher) fails that sequence alone and
+the rest of the batch goes on. Only a failure of the batch itself (the model's forward pass)
+fails every sequence in it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import mlx.core as mx
 from mlx_lm.generate import BatchGenerator
 
 from .log import log
@@ -41,6 +47,7 @@ class Job:
     uid: int | None = None
     cancelled: bool = False
     cached_tokens: int = 0  # prompt tokens whose KV came from the prefix cache (set in the MLX thread)
+    fault: BaseException | None = None  # raised by its sampler or a logits processor mid-step
 
 
 @dataclass(eq=False)
@@ -141,28 +148,28 @@ class Engine:
         if not getattr(job.model, "loaded", False):
             job.on_finish("error", ModelUnloaded("the model was unloaded while this request was running"))
             return
-        batch = self._batches.get(id(job.model))
-        if batch is None:
-            gen = BatchGenerator(
-                job.model.model,
-                stop_tokens=None,  # the request's TextPipeline decides every stop
-                completion_batch_size=COMPLETION_BATCH_SIZE,
-                prefill_batch_size=PREFILL_BATCH_SIZE,
-            )
-            batch = self._batches[id(job.model)] = _Batch(gen)
-        cache, rest = self.prefix.fetch(job.model, job.prompt)
-        done = len(job.prompt) - len(rest)
         try:
+            batch = self._batches.get(id(job.model))
+            if batch is None:
+                gen = BatchGenerator(
+                    job.model.model,
+                    stop_tokens=None,  # the request's TextPipeline decides every stop
+                    completion_batch_size=COMPLETION_BATCH_SIZE,
+                    prefill_batch_size=PREFILL_BATCH_SIZE,
+                )
+                batch = self._batches[id(job.model)] = _Batch(gen)
+            cache, rest = self.prefix.fetch(job.model, job.prompt)
+            done = len(job.prompt) - len(rest)
             (uid,) = batch.generator.insert(
                 [rest],
                 max_tokens=[job.max_tokens],
                 caches=[cache],
                 all_tokens=[job.prompt[:done]],
-                samplers=[job.sampler],
-                logits_processors=[job.logits_processors],
+                samplers=[_guarded_sampler(job)],
+                logits_processors=[[_guarded_processor(job, p) for p in job.logits_processors]],
             )
         except Exception as e:
-            job.on_finish("error", e)
+            self._finish(job, "error", e)
             return
         job.uid = uid
         job.cached_tokens = done
@@ -187,6 +194,16 @@ class Engine:
                 self._finish(job, "error", e)
             self._batches.pop(key, None)
             return
+        # Sequences whose own sampler or processors raised in this step: their next token is a
+        # stand-in, so they end here; the others' rows were computed exactly as without them.
+        faulted = [job for job in batch.jobs.values() if job.fault is not None]
+        if faulted:
+            batch.generator.remove([job.uid for job in faulted])
+            for job in faulted:
+                del batch.jobs[job.uid]
+                log("sequence_failed", level="error", error=type(job.fault).__name__,
+                    sequences=len(batch.jobs))
+                self._finish(job, "error", job.fault)
         stopped = []
         finished = {}  # uid -> model of sequences our text layer stopped cleanly (their KV is kept)
         for r in responses:
@@ -195,10 +212,11 @@ class Engine:
                 continue
             try:
                 stop = job.on_token(r.token)
-            except Exception as e:
+            except Exception as e:  # its detokenizer, stop matcher or text parsers
                 if r.finish_reason is None:
                     stopped.append(r.uid)
                 del batch.jobs[r.uid]
+                log("sequence_failed", level="error", error=type(e).__name__, sequences=len(batch.jobs))
                 self._finish(job, "error", e)
                 continue
             if not stop and r.finish_reason is None:
@@ -207,7 +225,7 @@ class Engine:
                 stopped.append(r.uid)  # the next token is already computed; drop it
                 finished[r.uid] = job.model
             else:
-                self.prefix.store(job.model, r.all_tokens, r.prompt_cache)
+                self._keep_prefix(job.model, r.all_tokens, r.prompt_cache)
             reason = "stop" if stop else r.finish_reason
             del batch.jobs[r.uid]
             self._finish(job, reason, None)
@@ -215,7 +233,14 @@ class Engine:
             kept = batch.generator.remove(stopped, return_prompt_caches=self.prefix.budget > 0)
             for uid, (cache, tokens) in kept.items():
                 if uid in finished:
-                    self.prefix.store(finished[uid], tokens, cache)
+                    self._keep_prefix(finished[uid], tokens, cache)
+
+    def _keep_prefix(self, model, tokens, cache) -> None:
+        # Only an optimisation: losing one entry must not take the MLX thread down with it.
+        try:
+            self.prefix.store(model, tokens, cache)
+        except Exception as e:
+            log("prefix_cache_store_failed", level="warning", error=type(e).__name__)
 
     def _finish(self, job: Job, reason: str, error: BaseException | None) -> None:
         try:
@@ -228,6 +253,48 @@ class Engine:
             batch = self._batches.pop(key)
             for job in batch.jobs.values():
                 self._finish(job, "error", RuntimeError("the sidecar is shutting down"))
+
+
+def _guarded_sampler(job: Job):
+    """The job's sampler, its fault kept on the job instead of failing the batch's step.
+
+    None stays None: greedy sequences share one batched argmax, which cannot fail per row.
+    """
+    sampler = job.sampler
+    if sampler is None:
+        return None
+
+    def sample(logprobs: mx.array) -> mx.array:
+        if job.fault is None:
+            try:
+                token = sampler(logprobs)
+                if token.shape != logprobs.shape[:1]:
+                    raise ValueError(f"the sampler returned shape {token.shape}")
+                return token
+            except Exception as e:
+                job.fault = e
+        # A well-formed stand-in keeps the batch's arrays consistent until the job is removed.
+        return mx.argmax(logprobs, axis=-1)
+
+    return sample
+
+
+def _guarded_processor(job: Job, processor: Callable):
+    """One of the job's logits processors (grammar, budget, penalties), its fault kept on the job."""
+
+    def process(tokens: mx.array, logits: mx.array) -> mx.array:
+        if job.fault is not None:
+            return logits
+        try:
+            out = processor(tokens, logits)
+            if out.shape != logits.shape:
+                raise ValueError(f"a logits processor returned shape {out.shape} for {logits.shape}")
+            return out
+        except Exception as e:
+            job.fault = e
+            return logits
+
+    return process
 
 
 def _resolve(fut: asyncio.Future, result, error) -> None:

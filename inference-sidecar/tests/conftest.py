@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from orchard_sidecar.fixtures import build, find
+from orchard_fixtures import build, find
 
 READY_WAIT_SECONDS = 60
 
@@ -24,11 +24,14 @@ READY_WAIT_SECONDS = 60
 class Sidecar:
     """A running sidecar subprocess; its stdout JSON lines are collected in `lines`."""
 
-    def __init__(self, cache_dir: Path, extra_args: list[str] | None = None, secret: str | None = None):
+    def __init__(self, cache_dir: Path, extra_args: list[str] | None = None, secret: str | None = None,
+                 launcher: list[str] | None = None):
+        # `launcher`: what python runs instead of `-m orchard_sidecar` (a test-only wrapper script).
         self.secret = secret or secrets.token_hex(16)
         env = {**os.environ, "HF_HUB_CACHE": str(cache_dir), "ORCHARD_SIDECAR_SECRET": self.secret}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "orchard_sidecar", "--host", "127.0.0.1", "--port", "0", *(extra_args or [])],
+            [sys.executable, *(launcher or ["-m", "orchard_sidecar"]), "--host", "127.0.0.1", "--port", "0",
+             *(extra_args or [])],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         self.lines: list[dict] = []

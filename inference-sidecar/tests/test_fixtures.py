@@ -11,7 +11,7 @@ import pytest
 from huggingface_hub import snapshot_download
 from mlx_lm import generate, load
 
-from orchard_sidecar.fixtures import FIXTURE_VERSION, MANIFEST_NAME, build, find
+from orchard_fixtures import FIXTURE_VERSION, MANIFEST_NAME, build, find
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +216,27 @@ def test_cli_builds(tmp_path):
     )
     assert "built orchard-fixtures/random-llama" in out.stdout
     assert json.loads((tmp_path / MANIFEST_NAME).read_text())["version"] == FIXTURE_VERSION
+    # The package's own entry point reads the same manifest (nothing left to build).
+    again = subprocess.run(
+        [sys.executable, "-m", "orchard_fixtures", "build", "--cache", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "fixtures ready" in again.stdout and "built " not in again.stdout
+
+
+def test_old_entry_point_without_the_fixtures_package_says_what_to_install(tmp_path):
+    import subprocess
+    import sys
+
+    # None in sys.modules makes the import fail as if the package were not installed.
+    code = (
+        "import sys; sys.modules['orchard_fixtures'] = None; "
+        "from orchard_sidecar.fixtures.__main__ import main; "
+        f"sys.exit(main(['build', '--cache', {str(tmp_path)!r}]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "orchard-fixtures" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / MANIFEST_NAME).exists()

@@ -11,7 +11,7 @@ from mlx_lm import batch_generate, generate, load, stream_generate
 from mlx_lm.sample_utils import make_sampler
 from mlx_lm.tool_parsers import qwen3_coder
 
-from orchard_sidecar.fixtures import build, find
+from orchard_fixtures import build, find
 from orchard_sidecar.serving.model_text import model_text
 
 SCRIPTED = [

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from mlx_lm import generate, load
 
+from orchard_fixtures.gguf_files import tiny_gguf
 from orchard_sidecar.gguf_import import (
     SUPPORTED_ARCHITECTURES,
     SUPPORTED_TYPES,
@@ -175,74 +176,6 @@ def test_starter_layout_tokenizer_and_config(starter, starter_model, smollm_gguf
 # ---------- refusals, on small synthetic files ----------
 
 
-_QUANTIZABLE = ("F16", "BF16", "Q4_0", "Q4_1", "Q8_0")
-
-
-def _tiny_gguf(
-    path: Path, *, arch="llama", qtype=gguf.GGMLQuantizationType.F32, truncate_to=None, std=0.02
-):
-    """A one-layer llama-shaped GGUF (qwen2: with Q/K/V biases), random weights, byte vocabulary."""
-    rng = np.random.default_rng(0)
-    hidden, ffn, heads, kv = 64, 128, 4, 2
-    w = gguf.GGUFWriter(str(path), arch)
-    w.add_context_length(256)
-    w.add_embedding_length(hidden)
-    w.add_block_count(1)
-    w.add_feed_forward_length(ffn)
-    w.add_head_count(heads)
-    w.add_head_count_kv(kv)
-    w.add_rope_dimension_count(hidden // heads)
-    w.add_layer_norm_rms_eps(1e-5)
-    tokens = [bytes([b]).decode("latin-1") for b in range(256)] + ["<|end|>"]
-    w.add_tokenizer_model("gpt2")
-    w.add_token_list(tokens)
-    w.add_token_types([1] * 256 + [3])
-    w.add_token_merges([])
-    w.add_eos_token_id(256)
-    vocab = len(tokens)
-    shapes = {
-        "token_embd.weight": (vocab, hidden),
-        "output_norm.weight": (hidden,),
-        "blk.0.attn_norm.weight": (hidden,),
-        "blk.0.ffn_norm.weight": (hidden,),
-        "blk.0.attn_q.weight": (hidden, hidden),
-        "blk.0.attn_k.weight": (hidden // 2, hidden),
-        "blk.0.attn_v.weight": (hidden // 2, hidden),
-        "blk.0.attn_output.weight": (hidden, hidden),
-        "blk.0.ffn_gate.weight": (ffn, hidden),
-        "blk.0.ffn_up.weight": (ffn, hidden),
-        "blk.0.ffn_down.weight": (hidden, ffn),
-    }
-    if arch == "qwen2":
-        shapes.update(
-            {
-                "blk.0.attn_q.bias": (hidden,),
-                "blk.0.attn_k.bias": (hidden // 2,),
-                "blk.0.attn_v.bias": (hidden // 2,),
-            }
-        )
-    for name, shape in shapes.items():
-        data = rng.normal(0, std, shape).astype(np.float32)
-        if name.endswith("norm.weight"):
-            data = 1.0 + data
-        if len(shape) == 2 and qtype != gguf.GGMLQuantizationType.F32:
-            if qtype.name in _QUANTIZABLE:
-                w.add_tensor(name, gguf.quants.quantize(data, qtype), raw_dtype=qtype)
-            else:  # bytes of the right size are enough to be refused by type
-                byte_shape = gguf.quants.quant_shape_to_byte_shape(shape, qtype)
-                w.add_tensor(name, np.zeros(byte_shape, np.uint8), raw_dtype=qtype)
-        else:
-            w.add_tensor(name, data)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    if truncate_to is not None:
-        with open(path, "r+b") as f:
-            f.truncate(truncate_to(path.stat().st_size))
-    return path
-
-
 def _assert_nothing_written(cache: Path):
     assert not list(cache.glob("models--*")) and not list(cache.glob(".orchard-tmp-*"))
 
@@ -252,7 +185,7 @@ def _assert_nothing_written(cache: Path):
     [gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.Q8_0, gguf.GGMLQuantizationType.Q4_0],
 )
 def test_tiny_import_loads_and_runs(tmp_path, qtype):
-    src = _tiny_gguf(tmp_path / "tiny.gguf", qtype=qtype)
+    src = tiny_gguf(tmp_path / "tiny.gguf", qtype=qtype)
     result = import_gguf(src, tmp_path / "cache", "test/tiny")
     model, tok = load(str(result.path))
     out = generate(model, tok, "abc", max_tokens=3)
@@ -267,7 +200,7 @@ def test_tiny_import_loads_and_runs(tmp_path, qtype):
 @pytest.mark.parametrize("qtype", [getattr(gguf.GGMLQuantizationType, t) for t in SUPPORTED_TYPES])
 def test_tiny_import_matches_the_reference(tmp_path, arch, qtype):
     # Large weights so the logits spread out and the rotary layout matters for the result.
-    src = _tiny_gguf(tmp_path / "t.gguf", arch=arch, qtype=qtype, std=0.3)
+    src = tiny_gguf(tmp_path / "t.gguf", arch=arch, qtype=qtype, std=0.3)
     result = import_gguf(src, tmp_path / "cache", "test/t")
     model, _ = load(str(result.path))
     ids = list(range(40, 90))
@@ -278,7 +211,7 @@ def test_tiny_import_matches_the_reference(tmp_path, arch, qtype):
 
 
 def test_refuses_unsupported_architecture(tmp_path):
-    src = _tiny_gguf(tmp_path / "x.gguf", arch="mamba")
+    src = tiny_gguf(tmp_path / "x.gguf", arch="mamba")
     (tmp_path / "cache").mkdir()
     with pytest.raises(GGUFImportError) as e:
         import_gguf(src, tmp_path / "cache", "test/x")
@@ -287,7 +220,7 @@ def test_refuses_unsupported_architecture(tmp_path):
 
 
 def test_refuses_unsupported_quantization(tmp_path):
-    src = _tiny_gguf(tmp_path / "x.gguf", qtype=gguf.GGMLQuantizationType.Q5_0)
+    src = tiny_gguf(tmp_path / "x.gguf", qtype=gguf.GGMLQuantizationType.Q5_0)
     (tmp_path / "cache").mkdir()
     with pytest.raises(GGUFImportError) as e:
         import_gguf(src, tmp_path / "cache", "test/x")
@@ -297,7 +230,7 @@ def test_refuses_unsupported_quantization(tmp_path):
 
 @pytest.mark.parametrize("cut", [lambda n: n - 100, lambda n: n // 2, lambda n: 40, lambda n: 0])
 def test_refuses_truncated_file(tmp_path, cut):
-    src = _tiny_gguf(tmp_path / "x.gguf", truncate_to=cut)
+    src = tiny_gguf(tmp_path / "x.gguf", truncate_to=cut)
     (tmp_path / "cache").mkdir()
     with pytest.raises(GGUFImportError, match="truncated|corrupt"):
         import_gguf(src, tmp_path / "cache", "test/x")
@@ -318,7 +251,7 @@ def test_refuses_garbage_and_missing_files(tmp_path):
 
 
 def test_refuses_existing_target_and_keeps_it(tmp_path):
-    src = _tiny_gguf(tmp_path / "x.gguf")
+    src = tiny_gguf(tmp_path / "x.gguf")
     first = import_gguf(src, tmp_path / "cache", "test/x")
     before = sorted(p.name for p in first.path.iterdir())
     with pytest.raises(GGUFImportError, match="already exists"):
@@ -343,7 +276,7 @@ def test_cli_reports_errors_without_a_traceback(tmp_path):
     done = subprocess.run(cmd, capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
-    src = _tiny_gguf(tmp_path / "ok.gguf")
+    src = tiny_gguf(tmp_path / "ok.gguf")
     cmd[3] = str(src)
     done = subprocess.run(cmd, capture_output=True, text=True)
     assert done.returncode == 0 and "imported test/x" in done.stdout

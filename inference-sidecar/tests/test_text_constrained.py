@@ -38,7 +38,7 @@ SCHEMAS = [
 
 @pytest.fixture(scope="module")
 def random_llama(manifest):
-    from orchard_sidecar.fixtures import find
+    from orchard_fixtures import find
 
     return load(find(manifest, kind="random-llama")["path"])
 

@@ -7,7 +7,7 @@ import pytest
 from mlx_lm import load, stream_generate
 from mlx_lm.sample_utils import make_sampler
 
-from orchard_sidecar.fixtures import find
+from orchard_fixtures import find
 from orchard_sidecar.text import (
     ContentDelta,
     Finish,

@@ -1,7 +1,7 @@
 // Window size and position kept in the settings table; a saved position on a display that is gone
 // is dropped so the window never opens off-screen.
 import { z } from 'zod';
-import type { SettingsRepo } from '../core/db/index.ts';
+import type { SettingsStore } from '../core/settings/index.ts';
 
 export const BOUNDS_SETTING = 'window.bounds';
 export const DEFAULT_SIZE = { width: 1200, height: 800 };
@@ -30,7 +30,7 @@ function overlap(a: Rect, b: Rect): number {
 }
 
 /** The saved bounds if at least a good part of the window lands on a current display's work area. */
-export function restoreBounds(settings: SettingsRepo, workAreas: Rect[]): WindowBounds | null {
+export function restoreBounds(settings: SettingsStore, workAreas: Rect[]): WindowBounds | null {
   const parsed = WindowBounds.safeParse(settings.get(BOUNDS_SETTING));
   if (!parsed.success) return null;
   const b = parsed.data;
@@ -38,7 +38,7 @@ export function restoreBounds(settings: SettingsRepo, workAreas: Rect[]): Window
   return visible ? b : null;
 }
 
-export function saveBounds(settings: SettingsRepo, bounds: Rect, maximized: boolean): void {
+export function saveBounds(settings: SettingsStore, bounds: Rect, maximized: boolean): void {
   const parsed = WindowBounds.safeParse({ ...bounds, maximized });
   if (parsed.success) settings.set(BOUNDS_SETTING, parsed.data);
 }

@@ -4,9 +4,11 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../core/config/index.ts';
-import { buildFixtures, waitUntil } from '../core/testing/sidecar.ts';
-import { makeTempDir } from '../core/testing/tmp.ts';
+import { buildFixtures, waitUntil } from '../../test-support/sidecar/kit.ts';
+import { makeTempDir } from '../../test-support/tmp.ts';
+import { fileCipher } from '../core/db/index.ts';
 import { BOUNDS_SETTING } from './bounds.ts';
+import { KEYCHAIN_TAG, keychainCipher } from './keychain.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL } from './channels.ts';
 import { runShell, shellConfig, type Shell } from './shell.ts';
 import {
@@ -14,11 +16,15 @@ import {
   FakeBrowserWindow,
   FakeTray,
   fakeEvent,
+  module,
   reset,
   state,
-} from './testing/fakeElectron.ts';
+} from '../../test-support/electron/fakeElectron.ts';
 
-vi.mock('electron', async () => (await import('./testing/fakeElectron.ts')).module);
+vi.mock(
+  'electron',
+  async () => (await import('../../test-support/electron/fakeElectron.ts')).module,
+);
 
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 
@@ -106,7 +112,16 @@ describe('electron shell', () => {
     expect(inside.defaultPrevented).toBe(false);
     expect(w.webContents.openHandler!({ url: 'https://example.org/' })).toEqual({ action: 'deny' });
     expect(w.webContents.openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    expect(state.openedExternal).toEqual(['https://example.com/page', 'https://example.org/']);
+    // Links leave the app only after the user said yes to the URL shown.
+    await vi.waitFor(() =>
+      expect(state.openedExternal).toEqual(['https://example.com/page', 'https://example.org/']),
+    );
+    expect(state.asked).toEqual(['https://example.com/page', 'https://example.org/']);
+    state.answer = 1;
+    w.webContents.openHandler!({ url: 'https://example.net/' });
+    await vi.waitFor(() => expect(state.asked).toHaveLength(3));
+    await new Promise((r) => setImmediate(r));
+    expect(state.openedExternal).toHaveLength(2);
     let granted: boolean | null = null;
     state.permissionHandler!(null, 'media', (ok) => (granted = ok));
     expect(granted).toBe(false);
@@ -136,6 +151,36 @@ describe('electron shell', () => {
         )
       ).error?.code,
     ).toBe('unauthorized');
+  });
+
+  it('provider keys go to the system keychain; headless mode says so instead of failing obscurely', async () => {
+    const s = await launch();
+    const added = await invoke('providers.add', {
+      name: 'Cloud',
+      format: 'openai',
+      baseUrl: 'https://api.example.com/v1',
+      apiKey: 'sk-keychain-test',
+    });
+    expect(added.ok).toBe(true);
+    const blob = () =>
+      (
+        s.core.db.prepare('SELECT api_key_ciphertext AS c FROM providers').get() as {
+          c: Buffer;
+        }
+      ).c;
+    expect(blob()[0]).toBe(KEYCHAIN_TAG);
+    expect(blob().includes(Buffer.from('sk-keychain-test'))).toBe(false);
+    expect(
+      keychainCipher(module.safeStorage, fileCipher(s.core.config.secretKeyFile)).decrypt(blob()),
+    ).toBe('sk-keychain-test');
+    expect(() => fileCipher(s.core.config.secretKeyFile).decrypt(blob())).toThrow(/keychain/);
+
+    // Without a real secret service (Linux "basic_text"), the install key file is used instead.
+    state.keychain.backend = 'basic_text';
+    const fallback = keychainCipher(module.safeStorage, fileCipher(s.core.config.secretKeyFile));
+    expect(fileCipher(s.core.config.secretKeyFile).decrypt(fallback.encrypt('sk-file'))).toBe(
+      'sk-file',
+    );
   });
 
   it('forwards core events to the window', async () => {

@@ -5,9 +5,11 @@ import {
   app,
   BrowserWindow,
   clipboard,
+  dialog,
   ipcMain,
   Menu,
   nativeImage,
+  safeStorage,
   screen,
   session,
   shell,
@@ -15,13 +17,11 @@ import {
   type IpcMainInvokeEvent,
 } from 'electron';
 import { startCore, type Core, type CoreOptions } from '../core/app/index.ts';
+import { fileCipher } from '../core/db/index.ts';
 import type { Config } from '../core/config/index.ts';
-import {
-  contract,
-  events as contractEvents,
-  type EventName,
-  type SidecarStatus,
-} from '../core/rpc/contract.ts';
+import type { SidecarStatus } from '#shared/contract/app.ts';
+import { contract, events as contractEvents, type EventName } from '#shared/contract/index.ts';
+import { keychainCipher } from './keychain.ts';
 import { DEFAULT_SIZE, MIN_SIZE, restoreBounds, saveBounds } from './bounds.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL } from './channels.ts';
 import { contentSecurityPolicy, isExternalLink, sameOrigin, webPreferences } from './security.ts';
@@ -65,6 +65,20 @@ export function shellConfig(
   };
 }
 
+/** A link leaves the app only after the user has seen where it goes and said yes. */
+async function openOutside(win: BrowserWindow, url: string): Promise<void> {
+  if (!isExternalLink(url)) return;
+  const { response } = await dialog.showMessageBox(win, {
+    type: 'question',
+    buttons: ['Open in Browser', 'Cancel'],
+    defaultId: 0,
+    cancelId: 1,
+    message: 'Open this link outside Orchard?',
+    detail: url,
+  });
+  if (response === 0) await shell.openExternal(url);
+}
+
 function refused(message: string) {
   return { ok: false as const, error: { code: 'unauthorized', message } };
 }
@@ -88,6 +102,7 @@ export async function runShell(opts: ShellOptions): Promise<Shell | null> {
   const core = await (opts.start ?? startCore)({
     config: opts.config,
     http: true,
+    cipher: keychainCipher(safeStorage, fileCipher(opts.config.secretKeyFile)),
     ...opts.coreOptions,
   });
   const web = core.web!;
@@ -163,13 +178,13 @@ export async function runShell(opts: ShellOptions): Promise<Shell | null> {
     });
     w.once('ready-to-show', () => w.show());
     w.webContents.setWindowOpenHandler(({ url }) => {
-      if (isExternalLink(url)) void shell.openExternal(url);
+      void openOutside(w, url);
       return { action: 'deny' };
     });
     w.webContents.on('will-navigate', (event, url) => {
       if (!sameOrigin(url, origin)) {
         event.preventDefault();
-        if (isExternalLink(url)) void shell.openExternal(url);
+        void openOutside(w, url);
       }
     });
     void w.loadURL(web.uiUrl);

@@ -1,5 +1,5 @@
 // The tray menu: engine state, quick actions (open, restart the engine, copy the API address), quit.
-import type { SidecarStatus } from '../core/rpc/contract.ts';
+import type { SidecarStatus } from '#shared/contract/app.ts';
 
 /** 16×16 PNG: a green dot (the app has no icon set yet). */
 export const TRAY_ICON_DATA_URL =

@@ -1,8 +1,11 @@
-"""Request bodies of the /admin endpoints (model load/unload, memory settings, GGUF import)."""
+"""Request bodies and responses of the /admin endpoints and GET /health: the core<->sidecar contract.
+
+Core parses every response with zod schemas that mirror these (src-main/core/sidecar/adminSchema.ts).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,3 +36,111 @@ class MemoryUpdate(_Admin):
 class ImportGGUFRequest(_Admin):
     path: Annotated[str, Field(min_length=1)]
     repo_id: Annotated[str, Field(min_length=3, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
+
+# ---------- responses ----------
+# extra="forbid" here too: a key added to a response without a field fails the sidecar's own
+# tests, instead of reaching core unannounced.
+
+
+class _Reply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Slots(_Reply):
+    active_sequences: int  # sequences decoding now, over all models
+    queued_commands: int  # work waiting for the MLX thread
+
+
+class HealthResponse(_Slots):
+    status: Literal["ok"]
+    pid: int
+    loaded_models: int
+
+
+class CapabilitiesResponse(_Reply):
+    mlx_lm_version: str
+    model_types: list[str]  # config.json model_types mlx-lm can load here
+
+
+Weights = Literal["as-stored", "float32"]
+
+
+class _LoadedFields(_Reply):
+    footprint_bytes: int
+    weights: Weights
+    pinned: bool
+    ttl_seconds: float | None
+    context_length: int | None
+    stop: list[str] | None
+    tool_format: str | None
+    idle_seconds: float
+    active_sequences: int  # of this model
+
+
+class _OnDisk(_Reply):
+    id: str
+    path: str
+    revision: str | None
+    size_bytes: int
+    loads: int  # loads since the sidecar started
+
+
+class IdleModelRow(_OnDisk):
+    loaded: Literal[False]
+
+
+class LoadedModelRow(_OnDisk, _LoadedFields):
+    loaded: Literal[True]
+
+
+class ModelsResponse(_Reply):
+    object: Literal["list"]
+    data: list[IdleModelRow | LoadedModelRow]
+
+
+class LoadResponse(_LoadedFields):
+    id: str
+    loaded: Literal[True]
+
+
+class UnloadResponse(_Reply):
+    id: str
+    loaded: Literal[False]
+
+
+class MemoryModel(_Reply):
+    id: str
+    footprint_bytes: int
+    weights: Weights
+    pinned: bool
+
+
+class MemoryResponse(_Slots):
+    limit_bytes: int
+    active_bytes: int
+    over_limit: bool  # pinned or busy models keep memory above the limit, or too many models
+    peak_bytes: int
+    cache_bytes: int
+    prefix_cache_bytes: int
+    max_models: int
+    models: list[MemoryModel]
+    loading: list[str]  # loads under way (their files must not be deleted either)
+
+
+class MemoryUpdateResponse(MemoryResponse):
+    evicted: list[str]  # unloaded at once because they no longer fit
+
+
+class ImportGGUFResponse(_Reply):
+    id: str
+    imported: Literal[True]
+    repo_id: str
+    path: str
+    revision: str
+    architecture: str
+    # {"group_size", "bits", "mode"} plus per-module overrides; null when unquantized.
+    quantization: dict[str, Any] | None
+    tensor_types: dict[str, int]
+    seconds: float
+    warnings: list[str]

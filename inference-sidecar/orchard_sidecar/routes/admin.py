@@ -7,7 +7,6 @@ import dataclasses
 import functools
 import importlib
 import importlib.util
-import json
 import pkgutil
 import re
 import sys
@@ -20,10 +19,24 @@ from fastapi import APIRouter, Request
 from .. import registry
 from ..errors import ApiError, bad_request, not_found
 from ..pool import LoadedModel, LoadOptions
-from ..protocol.admin import ImportGGUFRequest, LoadRequest, MemoryUpdate, UnloadRequest
+from ..protocol.admin import (
+    CapabilitiesResponse,
+    ImportGGUFRequest,
+    ImportGGUFResponse,
+    LoadRequest,
+    LoadResponse,
+    MemoryResponse,
+    MemoryUpdate,
+    MemoryUpdateResponse,
+    ModelsResponse,
+    UnloadRequest,
+    UnloadResponse,
+)
 from ..text.stops import StopValidationError, normalize_stops
 from ..text.tool_parsers import UnknownToolFormat, get_tool_format
 
+# Every route returns its protocol.admin response model (also its declared response_model, via the
+# return annotation), so the contract with core is checked here and by core's zod client.
 router = APIRouter(prefix="/admin")
 
 
@@ -73,15 +86,15 @@ def supported_model_types() -> tuple[str, ...]:
 
 
 @router.get("/capabilities")
-async def capabilities() -> dict:
+async def capabilities() -> CapabilitiesResponse:
     from mlx_lm import __version__ as mlx_lm_version
 
     types = await asyncio.to_thread(supported_model_types)
-    return {"mlx_lm_version": mlx_lm_version, "model_types": list(types)}
+    return CapabilitiesResponse(mlx_lm_version=mlx_lm_version, model_types=list(types))
 
 
 @router.get("/models")
-async def models(request: Request) -> dict:
+async def models(request: Request) -> ModelsResponse:
     state = request.app.state.sidecar
     on_disk = await asyncio.to_thread(registry.list_models, state.settings.cache_dir)
     loaded = {lm.name: lm for lm in state.pool.snapshot()}
@@ -95,11 +108,11 @@ async def models(request: Request) -> dict:
         row.update(loaded=True, **_loaded_view(lm, state.engine))
     for row in rows.values():
         row["loads"] = state.pool.load_counts.get(row["id"], 0)
-    return {"object": "list", "data": sorted(rows.values(), key=lambda r: r["id"])}
+    return ModelsResponse(object="list", data=sorted(rows.values(), key=lambda r: r["id"]))
 
 
 @router.post("/models/load")
-async def load(request: Request, body: LoadRequest) -> dict:
+async def load(request: Request, body: LoadRequest) -> LoadResponse:
     state = request.app.state.sidecar
     try:
         stop = normalize_stops(body.stop) or None
@@ -110,15 +123,15 @@ async def load(request: Request, body: LoadRequest) -> dict:
     options = LoadOptions(pin=body.pin, ttl_seconds=body.ttl_seconds, context_length=body.context_length,
                           stop=stop, tool_format=body.tool_format)
     lm = await state.manager.load(body.model, options)
-    return {"id": lm.name, "loaded": True, **_loaded_view(lm, state.engine)}
+    return LoadResponse(id=lm.name, loaded=True, **_loaded_view(lm, state.engine))
 
 
 @router.post("/models/unload")
-async def unload(request: Request, body: UnloadRequest) -> dict:
+async def unload(request: Request, body: UnloadRequest) -> UnloadResponse:
     state = request.app.state.sidecar
     if not await state.manager.unload(body.model):
         raise not_found(f"The model '{body.model}' is not loaded.", "model", "model_not_loaded")
-    return {"id": body.model, "loaded": False}
+    return UnloadResponse(id=body.model, loaded=False)
 
 
 def _memory(state) -> dict:
@@ -141,20 +154,20 @@ def _memory(state) -> dict:
 
 
 @router.get("/memory")
-async def memory(request: Request) -> dict:
-    return _memory(request.app.state.sidecar)
+async def memory(request: Request) -> MemoryResponse:
+    return MemoryResponse(**_memory(request.app.state.sidecar))
 
 
 @router.put("/memory")
-async def set_memory(request: Request, body: MemoryUpdate) -> dict:
+async def set_memory(request: Request, body: MemoryUpdate) -> MemoryUpdateResponse:
     state = request.app.state.sidecar
     # A lower limit unloads idle unpinned models at once; what must stay is reported, not refused.
     evicted = await state.engine.call(state.pool.set_limits, body.limit_bytes, body.max_models)
-    return {**_memory(state), "evicted": evicted}
+    return MemoryUpdateResponse(**_memory(state), evicted=evicted)
 
 
 @router.post("/models/import-gguf")
-async def import_gguf(request: Request, body: ImportGGUFRequest) -> dict:
+async def import_gguf(request: Request, body: ImportGGUFRequest) -> ImportGGUFResponse:
     state = request.app.state.sidecar
     try:
         module = importlib.import_module("orchard_sidecar.gguf_import")
@@ -169,5 +182,5 @@ async def import_gguf(request: Request, body: ImportGGUFRequest) -> dict:
         raise ApiError(422, f"GGUF import failed: {e}", param="path", code="gguf_import_failed") from None
     except FileNotFoundError as e:
         raise ApiError(422, f"GGUF import failed: {e}", param="path", code="gguf_import_failed") from None
-    details = dataclasses.asdict(result) if dataclasses.is_dataclass(result) else {"result": result}
-    return json.loads(json.dumps({"id": body.repo_id, "imported": True, **details}, default=str))
+    details = {**dataclasses.asdict(result), "path": str(result.path)}
+    return ImportGGUFResponse(id=body.repo_id, imported=True, **details)

@@ -6,10 +6,13 @@ import os
 
 from fastapi import APIRouter, Request
 
+from ..protocol.admin import HealthResponse
+
 router = APIRouter()
 
 
 @router.get("/health")
-async def health(request: Request) -> dict:
+async def health(request: Request) -> HealthResponse:
     state = request.app.state.sidecar
-    return {"status": "ok", "pid": os.getpid(), "loaded_models": len(state.pool.models), **state.engine.slots()}
+    return HealthResponse(status="ok", pid=os.getpid(), loaded_models=len(state.pool.models),
+                          **state.engine.slots())

@@ -4,9 +4,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PORT, loadConfig } from '../config/index.ts';
-import { openDatabase, settingsRepo } from '../db/index.ts';
-import { SETTING_KEYS, serverAddress } from '../settings/index.ts';
-import { makeTempDir } from '../testing/tmp.ts';
+import { openDatabase } from '../db/index.ts';
+import { SETTING_KEYS, serverAddress, settingsStore } from '../settings/index.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 import { startCore, type Core } from './index.ts';
 
 /** A port that was free a moment ago (the OS picked it). */
@@ -32,7 +32,7 @@ describe('server address', () => {
     tmp = makeTempDir('orchard-address-');
     const env = { ORCHARD_HOME: tmp.dir, HF_HUB_CACHE: path.join(tmp.dir, 'hub') };
     const db = openDatabase(loadConfig(env).dbPath);
-    const settings = settingsRepo(db);
+    const settings = settingsStore(db);
     for (const [k, v] of Object.entries(saved)) settings.set(k, v);
     db.close();
     return env;
@@ -87,7 +87,7 @@ describe('server address', () => {
       const base = home(saved);
       const db = openDatabase(loadConfig(base).dbPath);
       try {
-        return serverAddress(loadConfig({ ...base, ...env }), { settings: settingsRepo(db) });
+        return serverAddress(loadConfig({ ...base, ...env }), settingsStore(db));
       } finally {
         db.close();
         tmp.cleanup();

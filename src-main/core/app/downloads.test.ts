@@ -5,12 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.ts';
-import { aesCipher, openDatabase, settingsRepo } from '../db/index.ts';
-import { settingsService } from '../settings/index.ts';
-import { llamaConfig, writeFixtureRepo } from '../testing/hub-fixtures.ts';
-import { startHubServer, type HubServer } from '../testing/hub-server.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import { memoryLogger } from '../testing/sidecar.ts';
+import { aesCipher, openDatabase } from '../db/index.ts';
+import { settingsService, settingsStore } from '../settings/index.ts';
+import { llamaConfig, writeFixtureRepo } from '../../../test-support/hub/fixtures.ts';
+import { startHubServer, type HubServer } from '../../../test-support/hub/server.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { memoryLogger } from '../../../test-support/sidecar/kit.ts';
 import { createSupervisor } from '../sidecar/index.ts';
 import { createDownloadsArea, MODEL_TYPES_SETTING } from './downloads.ts';
 
@@ -38,10 +38,10 @@ describe('downloads area', () => {
     const t = makeTempDir('orchard-area-');
     const config = loadConfig({ ORCHARD_HOME: t.dir, HF_HUB_CACHE: path.join(t.dir, 'hub') });
     const db = openDatabase(config.dbPath);
-    const repos = { settings: settingsRepo(db) };
+    const repos = { settings: settingsStore(db) };
     const cipher = aesCipher(Buffer.alloc(32, 7));
     const settings = settingsService({
-      repos,
+      store: repos.settings,
       cipher,
       defaults: { host: '127.0.0.1', port: 0 },
       running: () => ({ host: '127.0.0.1', port: null }),
@@ -73,7 +73,7 @@ describe('downloads area', () => {
     const t = makeTempDir('orchard-area-');
     const config = loadConfig({ ORCHARD_HOME: t.dir, HF_HUB_CACHE: path.join(t.dir, 'hub') });
     const db = openDatabase(config.dbPath);
-    const repos = { settings: settingsRepo(db) };
+    const repos = { settings: settingsStore(db) };
     // A real supervisor that was never started (state idle): the sidecar is down.
     const sidecar = createSupervisor({
       python: config.sidecar.python,

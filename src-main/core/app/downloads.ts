@@ -2,26 +2,36 @@
 // encrypted setting per request), download manager (concurrency from settings), library, RPC handlers.
 import os from 'node:os';
 import type { Config } from '../config/index.ts';
-import type { Cipher, Database, Repos } from '../db/index.ts';
+import type { Cipher, Database } from '../db/index.ts';
 import {
+  downloadHandlers,
   createDownloadManager,
+  type DownloadHandlers,
   type DownloadManager,
   type DownloadManagerOptions,
 } from '../downloads/index.ts';
-import { createDownloadHandlers, type DownloadHandlers } from '../downloads/rpc.ts';
 import {
   createHttp,
   createHubClient,
+  hubHandlers,
   estimateFit,
   hubSettingsFromEnv,
   type HubClient,
+  type HubHandlers,
 } from '../hub/index.ts';
-import { createLibrary, EXTRA_FOLDERS_SETTING, type Library } from '../library/index.ts';
-import { limitToBytes, MEMORY_LIMIT_SETTING } from '../memory/index.ts';
-import type { LoadedModels } from '../memory/loaded.ts';
-import { MemoryLimit } from '../rpc/contract.ts';
+import {
+  createLibrary,
+  libraryHandlers,
+  EXTRA_FOLDERS_SETTING,
+  libraryStore,
+  type Library,
+  type LibraryHandlers,
+} from '../library/index.ts';
+import { limitToBytes, MEMORY_LIMIT_SETTING, type LoadedModels } from '../memory/index.ts';
+import { MemoryLimit } from '#shared/contract/memory.ts';
 import { readHfToken, SETTING_KEYS } from '../settings/index.ts';
-import type { Supervisor } from '../sidecar/index.ts';
+import { sidecarAdmin, type Supervisor } from '../sidecar/index.ts';
+import type { Repos } from './stores.ts';
 
 interface LogLike {
   info(msg: string, meta?: object): unknown;
@@ -35,11 +45,14 @@ export const PARALLEL_FILES_SETTING = 'downloads.parallelFiles';
 /** Last model_types list the sidecar reported, used while it is down. */
 export const MODEL_TYPES_SETTING = 'sidecar.modelTypes';
 
+/** hub.*, downloads.* and library.* */
+export type DownloadsAreaHandlers = HubHandlers & DownloadHandlers & LibraryHandlers;
+
 export interface DownloadsArea {
   hub: HubClient;
   manager: DownloadManager;
   library: Library;
-  handlers: DownloadHandlers;
+  handlers: DownloadsAreaHandlers;
 }
 
 function intSetting(
@@ -70,7 +83,7 @@ export function createDownloadsArea(d: {
   let warned = false;
   const storedToken = (): string | null => {
     try {
-      return readHfToken(repos, d.cipher);
+      return readHfToken(repos.settings, d.cipher);
     } catch (e) {
       // A token encrypted under another install key: fall back to HF_TOKEN rather than failing every request.
       if (!warned) d.log?.warn('the stored Hub token cannot be decrypted', { error: String(e) });
@@ -89,6 +102,7 @@ export function createDownloadsArea(d: {
     cacheDir: d.config.hfHubCache,
     http,
     hub,
+    inventory: libraryStore(d.db),
     log: d.log,
     concurrency: () => intSetting(repos, SETTING_KEYS.downloadConcurrency, 1, 8, 2),
     parallelFiles: () => intSetting(repos, PARALLEL_FILES_SETTING, 1, 16, 3),
@@ -108,15 +122,10 @@ export function createDownloadsArea(d: {
   async function supportedModelTypes(): Promise<readonly string[] | null> {
     if (d.sidecar?.status().state === 'ready') {
       try {
-        const r = await d.sidecar.json<{ model_types?: unknown }>('/admin/capabilities');
-        if (Array.isArray(r.model_types) && r.model_types.every((t) => typeof t === 'string')) {
-          if (
-            JSON.stringify(repos.settings.get(MODEL_TYPES_SETTING)) !==
-            JSON.stringify(r.model_types)
-          )
-            repos.settings.set(MODEL_TYPES_SETTING, r.model_types);
-          return r.model_types as string[];
-        }
+        const { model_types } = await sidecarAdmin(d.sidecar).capabilities();
+        if (JSON.stringify(repos.settings.get(MODEL_TYPES_SETTING)) !== JSON.stringify(model_types))
+          repos.settings.set(MODEL_TYPES_SETTING, model_types);
+        return model_types;
       } catch (e) {
         d.log?.warn('could not ask the sidecar for its model types', { error: String(e) });
       }
@@ -128,17 +137,19 @@ export function createDownloadsArea(d: {
       : null;
   }
 
-  const handlers = createDownloadHandlers({
-    hub,
-    manager,
-    library,
-    supportedModelTypes,
-    memoryLimitBytes: () => {
-      const stored = MemoryLimit.safeParse(repos.settings.get(MEMORY_LIMIT_SETTING));
-      // Without a limit, what MLX allows by default on Apple silicon: about three quarters of memory.
-      return stored.success ? limitToBytes(stored.data) : Math.floor(os.totalmem() * 0.75);
-    },
-    estimateFit,
-  });
+  const handlers = {
+    ...hubHandlers({
+      hub,
+      supportedModelTypes,
+      memoryLimitBytes: () => {
+        const stored = MemoryLimit.safeParse(repos.settings.get(MEMORY_LIMIT_SETTING));
+        // Without a limit, what MLX allows by default on Apple silicon: about three quarters of memory.
+        return stored.success ? limitToBytes(stored.data) : Math.floor(os.totalmem() * 0.75);
+      },
+      estimateFit,
+    }),
+    ...downloadHandlers(manager),
+    ...libraryHandlers(library),
+  };
   return { hub, manager, library, handlers };
 }

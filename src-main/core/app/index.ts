@@ -3,42 +3,40 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { EventEmitter } from 'node:events';
-import type { Config } from '../config/index.ts';
+import { ensurePrivateDir, type Config } from '../config/index.ts';
+import { tokensEqual } from '../net/index.ts';
+import { fileCipher, openDatabase, type Cipher, type Database } from '../db/index.ts';
 import {
-  createRepos,
-  fileCipher,
-  openDatabase,
-  type Cipher,
-  type Database,
-  type Repos,
-} from '../db/index.ts';
-import { createGateway, sidecarModelLister, type Gateway } from '../gateway/index.ts';
-import type { Router } from '../gateway/router.ts';
+  apiKeys,
+  createGateway,
+  sidecarModelLister,
+  type Gateway,
+  type Router,
+} from '../gateway/index.ts';
 import { startHttpServer, type HttpServer } from '../http/index.ts';
 import { createLogs, type Logs } from '../log/index.ts';
 import {
   applyMemoryLimit,
+  loadedModels,
   MEMORY_LIMIT_SETTING,
   memoryStatus,
   preloadPinned,
   startMemoryMonitor,
 } from '../memory/index.ts';
-import { loadedModels } from '../memory/loaded.ts';
 import { profileService, type ProfileService } from '../profiles/index.ts';
+import type { EventName, EventPayload } from '#shared/contract/index.ts';
+import { MemoryLimit } from '#shared/contract/memory.ts';
 import {
   createDispatcher,
   createRpcServer,
-  MemoryLimit,
   type Dispatcher,
-  type EventName,
-  type EventPayload,
   type RpcServer,
 } from '../rpc/index.ts';
 import { createSupervisor, type Supervisor, type SupervisorOptions } from '../sidecar/index.ts';
 import { createHandlers } from './handlers.ts';
 import { createDownloadsArea, type DownloadsArea } from './downloads.ts';
-import { toProgressEvent, toStateEvent } from '../downloads/rpc.ts';
-import { apiKeys } from '../gateway/keys.ts';
+import { createRepos, type Repos } from './stores.ts';
+import { toProgressEvent, toStateEvent } from '../downloads/index.ts';
 import { serverAddress, settingsService } from '../settings/index.ts';
 
 export const VERSION = '0.1.0';
@@ -81,7 +79,7 @@ export interface Core {
 
 export async function startCore(opts: CoreOptions): Promise<Core> {
   const { config } = opts;
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
   const logs = createLogs({ dir: config.logDir, stderr: opts.logToStderr });
   const events = new EventEmitter();
   let rpc: RpcServer | null = null;
@@ -107,7 +105,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
   const repos = createRepos(db, cipher);
   const profiles = profileService(db);
   // ORCHARD_HOST/ORCHARD_PORT, else what the Settings screen saved, else 127.0.0.1:8765.
-  const address = serverAddress(config, repos);
+  const address = serverAddress(config, repos.settings);
 
   const supervisor = createSupervisor({
     python: config.sidecar.python,
@@ -156,7 +154,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       notices: () => notices,
       settingsArea: {
         settings: settingsService({
-          repos,
+          store: repos.settings,
           cipher,
           defaults: { host: config.host ?? '127.0.0.1', port: config.port },
           running: () => ({ host: address.host, port: web?.port ?? null }),
@@ -181,7 +179,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     log: logs.gateway,
     host,
     // The playground in the web UI goes through the same gateway with its per-launch token.
-    isInternalToken: (t) => uiToken !== null && t === uiToken,
+    isInternalToken: (t) => uiToken !== null && tokensEqual(t, uiToken),
   });
   const router = gateway;
 

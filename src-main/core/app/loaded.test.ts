@@ -5,12 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.ts';
-import { loadedModels } from '../memory/loaded.ts';
-import { repoCache } from '../downloads/cache.ts';
-import type { MemoryStatus } from '../rpc/contract.ts';
-import type { MethodName, MethodParams, MethodResult } from '../rpc/index.ts';
-import { buildFixtures } from '../testing/sidecar.ts';
-import { makeTempDir } from '../testing/tmp.ts';
+import { loadedModels } from '../memory/index.ts';
+import { repoCache } from '../hfcache/index.ts';
+import type { MethodName, MethodParams, MethodResult } from '#shared/contract/index.ts';
+import type { MemoryStatus } from '#shared/contract/memory.ts';
+import { buildFixtures } from '../../../test-support/sidecar/kit.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 import { startCore, type Core } from './index.ts';
 
 const LLAMA = 'orchard-fixtures/random-llama';

@@ -2,8 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRepos, fileCipher, openDatabase } from '../db/index.ts';
-import { makeTempDir } from '../testing/tmp.ts';
+import { createRepos } from '../app/stores.ts';
+import { fileCipher, openDatabase } from '../db/index.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 import { EXIT, run } from './index.ts';
 
 describe('orchard CLI (direct database commands)', () => {

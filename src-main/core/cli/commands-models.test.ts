@@ -5,14 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.ts';
 import { openDatabase } from '../db/index.ts';
-import { startHubServer, type HubServer } from '../testing/hub-server.ts';
-import { llamaConfig, writeFixtureRepo } from '../testing/hub-fixtures.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import { createDownloadManager } from '../downloads/index.ts';
-import { createHttp, createHubClient, estimateFit } from '../hub/index.ts';
-import { createLibrary } from '../library/index.ts';
-import { downloadContract } from '../rpc/methods-downloads.ts';
-import { createDownloadHandlers } from '../downloads/rpc.ts';
+import { startHubServer, type HubServer } from '../../../test-support/hub/server.ts';
+import { llamaConfig, writeFixtureRepo } from '../../../test-support/hub/fixtures.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { downloadHandlers, createDownloadManager } from '../downloads/index.ts';
+import { createHttp, createHubClient, hubHandlers, estimateFit } from '../hub/index.ts';
+import { createLibrary, libraryHandlers, libraryStore } from '../library/index.ts';
+import { contract } from '#shared/contract/index.ts';
 import { runModelsCommand } from './commands-models.ts';
 
 const MB = 2 ** 20;
@@ -127,23 +126,31 @@ describe('download RPC methods', () => {
     const db = openDatabase(path.join(t.dir, 'o.db'));
     const http = createHttp({ hubUrl: srv.url });
     const hub = createHubClient(http);
-    const manager = createDownloadManager({ db, cacheDir: path.join(t.dir, 'c'), http, hub });
-    const library = createLibrary({ db, cacheDir: path.join(t.dir, 'c') });
-    const h = createDownloadHandlers({
+    const manager = createDownloadManager({
+      db,
+      cacheDir: path.join(t.dir, 'c'),
+      http,
       hub,
-      manager,
-      library,
-      supportedModelTypes: async () => ['llama'],
-      memoryLimitBytes: () => 8 * 2 ** 30,
-      estimateFit,
+      inventory: libraryStore(db),
     });
-    const call = async <M extends keyof typeof downloadContract>(m: M, input: unknown) => {
-      const parsed = downloadContract[m].input.parse(input);
-      const out = await (h[m] as (p: unknown) => unknown)(parsed);
-      return downloadContract[m].output.parse(out);
+    const library = createLibrary({ db, cacheDir: path.join(t.dir, 'c') });
+    const h = {
+      ...hubHandlers({
+        hub,
+        supportedModelTypes: async () => ['llama'],
+        memoryLimitBytes: () => 8 * 2 ** 30,
+        estimateFit,
+      }),
+      ...downloadHandlers(manager),
+      ...libraryHandlers(library),
     };
-    expect(() => downloadContract['downloads.pull'].input.parse({ repoId: '../etc' })).toThrow();
-    expect(() => downloadContract['hub.search'].input.parse({ pageSize: 1000 })).toThrow();
+    const call = async <M extends keyof typeof h & keyof typeof contract>(m: M, input: unknown) => {
+      const parsed = contract[m].input.parse(input);
+      const out = await (h[m] as (p: unknown) => unknown)(parsed);
+      return contract[m].output.parse(out);
+    };
+    expect(() => contract['downloads.pull'].input.parse({ repoId: '../etc' })).toThrow();
+    expect(() => contract['hub.search'].input.parse({ pageSize: 1000 })).toThrow();
     const det = (await call('hub.details', { repoId: REPO })) as {
       fit: { verdict: string; supported: boolean };
     };

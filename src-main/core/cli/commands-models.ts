@@ -4,10 +4,12 @@
 import { parseArgs } from 'node:util';
 import { createDownloadsArea } from '../app/downloads.ts';
 import type { Config } from '../config/index.ts';
-import { fileCipher, openDatabase, settingsRepo } from '../db/index.ts';
+import { fileCipher, openDatabase } from '../db/index.ts';
 import { CoreError } from '../errors/index.ts';
 import { formatBytes, type DownloadView } from '../downloads/index.ts';
-import { connectRpc, type EventPayload, type RpcClient } from '../rpc/index.ts';
+import type { EventPayload } from '#shared/contract/index.ts';
+import { connectRpc, type RpcClient } from '../rpc/index.ts';
+import { settingsStore } from '../settings/index.ts';
 import { readServeFile, type ServeInfo } from './serveFile.ts';
 
 export const MODELS_USAGE = `  pull REPO [--revision R]      Download a model into the HF cache (Ctrl-C pauses; run again to resume)
@@ -31,7 +33,7 @@ function openCore(config: Config, env: NodeJS.ProcessEnv) {
   const { hub, manager, library } = createDownloadsArea({
     config,
     db,
-    repos: { settings: settingsRepo(db) },
+    repos: { settings: settingsStore(db) },
     cipher: fileCipher(config.secretKeyFile),
     env,
   });

@@ -3,8 +3,10 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startCore } from '../app/index.ts';
-import { exportConfig, importConfig, loadConfig, type Config } from '../config/index.ts';
-import { createRepos, fileCipher, openDatabase } from '../db/index.ts';
+import { createRepos, type Repos } from '../app/stores.ts';
+import { loadConfig, type Config } from '../config/index.ts';
+import { exportConfig, importConfig } from '../configFile/index.ts';
+import { fileCipher, openDatabase, type Database } from '../db/index.ts';
 import { CoreError, toErrorPayload } from '../errors/index.ts';
 import { GATEWAY_USAGE, runGatewayCommand } from '../gateway/index.ts';
 import { profileService } from '../profiles/index.ts';
@@ -75,7 +77,7 @@ async function withServe<T>(config: Config, fn: (rpc: RpcClient) => Promise<T>):
 
 function withDb<T>(
   config: Config,
-  fn: (d: { db: ReturnType<typeof openDatabase>; repos: ReturnType<typeof createRepos> }) => T,
+  fn: (d: { db: Database; repos: Repos }) => T,
 ): T {
   const db = openDatabase(config.dbPath, { nativeBinding: config.sqliteBinding });
   try {

@@ -8,11 +8,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../config/index.ts';
 import { connectRpc, type RpcClient } from '../rpc/index.ts';
-import { llamaConfig, writeFixtureRepo } from '../testing/hub-fixtures.ts';
-import { startHubServer, type HubServer } from '../testing/hub-server.ts';
-import { pidsWithEnv, waitUntil } from '../testing/sidecar.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import { tsxArgv } from '../testing/tsx.ts';
+import { llamaConfig, writeFixtureRepo } from '../../../test-support/hub/fixtures.ts';
+import { startHubServer, type HubServer } from '../../../test-support/hub/server.ts';
+import { pidsWithEnv, waitUntil } from '../../../test-support/sidecar/kit.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { tsxArgv } from '../../../test-support/tsx.ts';
 import { readServeFile } from './serveFile.ts';
 import { run } from './index.ts';
 

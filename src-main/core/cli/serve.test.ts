@@ -9,10 +9,10 @@ import { REPO_ROOT } from '../config/index.ts';
 import { openDatabase } from '../db/index.ts';
 import { MEMORY_LIMIT_SETTING } from '../memory/index.ts';
 import { profileService } from '../profiles/index.ts';
-import { settingsRepo } from '../db/index.ts';
-import { buildFixtures, pidsWithEnv, waitUntil } from '../testing/sidecar.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import { tsxArgv } from '../testing/tsx.ts';
+import { settingsStore } from '../settings/index.ts';
+import { buildFixtures, pidsWithEnv, waitUntil } from '../../../test-support/sidecar/kit.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { tsxArgv } from '../../../test-support/tsx.ts';
 import { EXIT, run } from './index.ts';
 
 const MODEL = 'orchard-fixtures/random-llama';
@@ -37,7 +37,7 @@ describe('orchard serve (integration)', () => {
       model: MODEL,
       params: { keep_loaded: true, temperature: 0 },
     });
-    settingsRepo(db).set(MEMORY_LIMIT_SETTING, { gb: 3 });
+    settingsStore(db).set(MEMORY_LIMIT_SETTING, { gb: 3 });
     db.close();
 
     const [cmd, args] = tsxArgv(path.join(REPO_ROOT, 'src-main/core/cli/main.ts'), 'serve');

@@ -7,6 +7,7 @@ import { CoreError } from '../errors/index.ts';
 import { dataFolder, hfHubCache } from './paths.ts';
 
 export { dataFolder, hfHubCache } from './paths.ts';
+export { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from './privateFiles.ts';
 
 /** Ports other local model servers use by default; Orchard must not take them. */
 export const RESERVED_PORTS = [1234, 8000, 8080, 11434] as const;
@@ -80,6 +81,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqliteBinding: env.ORCHARD_SQLITE_BINDING || undefined,
   };
 }
-
-export { exportConfig, importConfig, parseConfig } from './transfer.ts';
-export { ConfigFile } from './schema.ts';

@@ -1,25 +1,28 @@
 // The playground's history handlers through the real validating dispatcher and a real SQLite file.
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { aesCipher, createRepos, openDatabase, type Database, type Repos } from '../db/index.ts';
+import { openDatabase, type Database } from '../db/index.ts';
 import { createDispatcher, type Handlers } from '../rpc/index.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import { conversationHandlers } from './index.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { profilesStore } from '../profiles/store.ts';
+import { conversationHandlers, conversationsStore } from './index.ts';
 
 describe('conversation handlers', () => {
   let tmp: ReturnType<typeof makeTempDir>;
   let db: Database;
-  let repos: Repos;
   let call: (method: string, params: unknown) => Promise<unknown>;
   let clock = 1000;
 
   beforeEach(() => {
     tmp = makeTempDir();
     db = openDatabase(path.join(tmp.dir, 'orchard.db'));
-    repos = createRepos(db, aesCipher(crypto.randomBytes(32)));
+    const profiles = profilesStore(db);
+    const handlers = conversationHandlers(
+      { store: conversationsStore(db), profileExists: (id) => profiles.get(id) !== undefined },
+      () => ++clock,
+    );
     // Only the conversation methods are under test; any other method would be a bug here.
-    const d = createDispatcher(conversationHandlers(repos, () => ++clock) as unknown as Handlers);
+    const d = createDispatcher(handlers as unknown as Handlers);
     call = async (method, params) => {
       const r = await d.call(method, params);
       if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });

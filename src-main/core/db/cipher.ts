@@ -11,6 +11,8 @@ export interface Cipher {
 }
 
 const VERSION = 1;
+/** The desktop app's keychain cipher (src-main/electron/keychain.ts) tags its blobs with 2. */
+const KEYCHAIN_VERSION = 2;
 
 export function aesCipher(key: Buffer): Cipher {
   if (key.length !== 32) throw new CoreError('internal', 'cipher key must be 32 bytes');
@@ -22,6 +24,12 @@ export function aesCipher(key: Buffer): Cipher {
       return Buffer.concat([Buffer.from([VERSION]), iv, c.getAuthTag(), body]);
     },
     decrypt(blob) {
+      if (blob[0] === KEYCHAIN_VERSION) {
+        throw new CoreError(
+          'unauthorized',
+          'this secret was saved by the desktop app in the system keychain: use the app, or enter it again here',
+        );
+      }
       if (blob[0] !== VERSION) throw new CoreError('internal', 'unknown ciphertext version');
       const d = crypto.createDecipheriv('aes-256-gcm', key, blob.subarray(1, 13));
       d.setAuthTag(blob.subarray(13, 29));

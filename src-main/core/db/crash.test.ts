@@ -1,13 +1,12 @@
 // A process killed (SIGKILL) between two writes of one transaction leaves the database consistent.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTempDir } from '../testing/tmp.ts';
-import { tsxArgv } from '../testing/tsx.ts';
-import { conversationsRepo, openDatabase } from './index.ts';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { DB_CRASH_CHILD } from '../../../test-support/crash/index.ts';
+import { tsxArgv } from '../../../test-support/tsx.ts';
+import { conversationsStore } from '../conversations/index.ts';
+import { openDatabase } from './index.ts';
 
 describe('crash mid-transaction', () => {
   let tmp: ReturnType<typeof makeTempDir>;
@@ -18,7 +17,7 @@ describe('crash mid-transaction', () => {
 
   it('SIGKILL mid-transaction: committed data kept, half-written pair absent', async () => {
     const file = path.join(tmp.dir, 'orchard.db');
-    const [cmd, args] = tsxArgv(path.join(here, 'crashChild.ts'), file);
+    const [cmd, args] = tsxArgv(DB_CRASH_CHILD, file);
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (b: Buffer) => {
@@ -33,7 +32,7 @@ describe('crash mid-transaction', () => {
     const db = openDatabase(file);
     expect(db.pragma('quick_check', { simple: true })).toBe('ok');
     expect(db.pragma('foreign_key_check')).toEqual([]);
-    const conv = conversationsRepo(db);
+    const conv = conversationsStore(db);
     expect(conv.list().map((c) => c.id)).toEqual(['committed']);
     expect(conv.messages('half')).toEqual([]);
     // The database is writable again: no lock left behind by the dead process.

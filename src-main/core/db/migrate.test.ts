@@ -2,7 +2,7 @@
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTempDir } from '../testing/tmp.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 import { MIGRATIONS, migrate, openDatabase, schemaVersion, type Migration } from './index.ts';
 
 const LATEST = MIGRATIONS.length;

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../config/index.ts';
 import { CoreError } from '../errors/index.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import { conversationsRepo, openDatabase } from './index.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { conversationsStore } from '../conversations/index.ts';
+import { openDatabase } from './index.ts';
 
 const SCRIPT = path.join(REPO_ROOT, 'scripts', 'native-addon.mjs');
 
@@ -53,10 +54,10 @@ describe('native addon for another runtime', () => {
 
     const file = path.join(tmp.dir, 'with-addon.db');
     const db = openDatabase(file, { nativeBinding: addon });
-    conversationsRepo(db).insert(conversation('built here'));
+    conversationsStore(db).insert(conversation('built here'));
     db.close();
     const again = openDatabase(file, { nativeBinding: addon });
-    expect(conversationsRepo(again).get('c1')?.title).toBe('built here');
+    expect(conversationsStore(again).get('c1')?.title).toBe('built here');
     again.close();
 
     // A second run finds it built.
@@ -69,7 +70,7 @@ describe('native addon for another runtime', () => {
   it('refuses an addon that cannot load, leaving the database where it is', () => {
     const file = path.join(tmp.dir, 'kept.db');
     const db = openDatabase(file);
-    conversationsRepo(db).insert(conversation('keep me'));
+    conversationsStore(db).insert(conversation('keep me'));
     db.close();
     const before = fs.readFileSync(file);
     const listing = fs.readdirSync(tmp.dir).sort();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CoreError } from '../errors/index.ts';
-import { makeTempDir } from '../testing/tmp.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 import { openDatabase, schemaVersion, MIGRATIONS, type CorruptionEvent } from './index.ts';
 
 describe('openDatabase integrity check', () => {

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { ensurePrivateFile } from '../config/privateFiles.ts';
 import { CoreError } from '../errors/index.ts';
 import { migrate } from './migrate.ts';
 
@@ -87,14 +88,17 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   // The addon is loaded first, on its own: an addon that fails to load (built for another ABI, or
   // missing) must not pass for a corrupt file and get the user's database moved aside.
   assertAddonLoads(nativeBinding);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  if (fs.existsSync(file)) {
+  const onDisk = file !== ':memory:' && file !== '';
+  if (onDisk) fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  if (onDisk && fs.existsSync(file)) {
     const problem = integrityProblem(file, nativeBinding);
     if (problem !== null) {
       const movedTo = moveAside(file);
       opts.onCorrupt?.({ path: file, movedTo, reason: problem });
     }
   }
+  // SQLite gives its -wal and -shm files the mode of the database file, so 0600 here covers all three.
+  if (onDisk) ensurePrivateFile(file);
   const db = new BetterSqlite3(file, { nativeBinding });
   try {
     configure(db);

@@ -4,17 +4,15 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startHubServer, type HubServer } from '../testing/hub-server.ts';
-import { llamaConfig, writeFixtureRepo } from '../testing/hub-fixtures.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import { tsxArgv } from '../testing/tsx.ts';
+import { PULL_CHILD } from '../../../test-support/crash/index.ts';
+import { startHubServer, type HubServer } from '../../../test-support/hub/server.ts';
+import { llamaConfig, writeFixtureRepo } from '../../../test-support/hub/fixtures.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { tsxArgv } from '../../../test-support/tsx.ts';
 import { openDatabase } from '../db/index.ts';
-import { repoCache, readRef } from './cache.ts';
+import { repoCache, readRef } from '../hfcache/index.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const CHILD = path.join(here, '../testing/pullChild.ts');
 const MB = 2 ** 20;
 const REPO = 'mlx-community/Crash-4bit';
 const SIZE = 300 * MB;
@@ -51,7 +49,7 @@ afterAll(async () => {
 function runChild(
   killAt: number | null,
 ): Promise<{ killed: boolean; end: string | null; lastBytes: number }> {
-  const [cmd, args] = tsxArgv(CHILD, home.dir, srv.url, REPO);
+  const [cmd, args] = tsxArgv(PULL_CHILD, home.dir, srv.url, REPO);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let lastBytes = 0;
   let end: string | null = null;

@@ -1,19 +1,20 @@
-// Public surface of the downloads area: the manager, its views and events, and the HF cache layout helpers.
+// Public surface of the downloads area: the manager, its views and events, its store and its RPC handlers.
+export { createDownloadManager, type DownloadManager } from './manager.ts';
+export type { DownloadManagerOptions } from './options.ts';
+export type { DownloadView, FileView } from './views.ts';
+export type { ProgressEvent, StateEvent } from './events.ts';
+export type { ModelInventory, InstalledModel } from './snapshot.ts';
 export {
-  createDownloadManager,
-  type DownloadManager,
-  type DownloadManagerOptions,
-  type DownloadView,
-  type FileView,
-  type ProgressEvent,
-  type StateEvent,
-} from './manager.ts';
+  downloadStore,
+  type DownloadStore,
+  type DownloadRow,
+  type DownloadStatus,
+  type FileStatus,
+} from './store.ts';
 export {
-  repoCache,
-  repoFolderName,
-  repoIdFromFolder,
-  readRef,
-  readTreeCache,
-  type RepoCache,
-} from './cache.ts';
+  downloadHandlers,
+  toProgressEvent,
+  toStateEvent,
+  type DownloadHandlers,
+} from './handlers.ts';
 export { statfsFree, formatBytes, type FreeSpace } from './diskSpace.ts';

@@ -4,13 +4,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startHubServer, type HubServer } from '../testing/hub-server.ts';
-import { llamaConfig, writeFixtureRepo } from '../testing/hub-fixtures.ts';
-import { makeCoreEnv, type CoreEnv } from '../testing/hub-env.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import { modelsRepo } from '../db/index.ts';
-import { readRef, readTreeCache, repoCache } from './cache.ts';
-import type { DownloadView } from './manager.ts';
+import { startHubServer, type HubServer } from '../../../test-support/hub/server.ts';
+import { llamaConfig, writeFixtureRepo } from '../../../test-support/hub/fixtures.ts';
+import { makeCoreEnv, type CoreEnv } from '../../../test-support/hub/env.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { libraryStore } from '../library/index.ts';
+import { readRef, readTreeCache, repoCache } from '../hfcache/index.ts';
+import type { DownloadView } from './index.ts';
 
 const MB = 2 ** 20;
 const BIG = 'mlx-community/Big-4bit';
@@ -144,7 +144,7 @@ describe('download manager', () => {
     expect(
       fs.readdirSync(path.join(cache.root, 'blobs')).filter((f) => f.endsWith('.incomplete')),
     ).toEqual([]);
-    expect(modelsRepo(e.db).get(SMALL)?.path).toBe(cache.snapshot(v.commitSha!));
+    expect(libraryStore(e.db).get(SMALL)?.path).toBe(cache.snapshot(v.commitSha!));
   });
 
   it('pause keeps the partial file, resume finishes byte-identical without refetching', async () => {
@@ -158,7 +158,7 @@ describe('download manager', () => {
     const inc = cache.incomplete(sha[BIG]!);
     expect(fs.existsSync(inc)).toBe(true);
     expect(fs.existsSync(cache.snapshot(paused.commitSha!))).toBe(false);
-    expect(modelsRepo(e.db).get(BIG)).toBeUndefined();
+    expect(libraryStore(e.db).get(BIG)).toBeUndefined();
     const servedAtPause = srv.bytesServed(BIG, 'model.safetensors');
     expect(servedAtPause).toBeLessThan(300 * MB);
 
@@ -196,7 +196,7 @@ describe('download manager', () => {
     const cache = repoCache(e2.cacheDir, MID);
     expect(fs.existsSync(cache.incomplete(sha[MID]!))).toBe(false);
     expect(fs.existsSync(cache.blob(sha[MID]!))).toBe(false);
-    expect(modelsRepo(e2.db).get(MID)).toBeUndefined();
+    expect(libraryStore(e2.db).get(MID)).toBeUndefined();
   });
 
   it('detects a stall and retries', async () => {
@@ -262,7 +262,7 @@ describe('download manager', () => {
     expect(v.status).toBe('cancelled');
     const blobs = path.join(repoCache(e.cacheDir, BIG).root, 'blobs');
     expect(fs.readdirSync(blobs).filter((f) => f.endsWith('.incomplete'))).toEqual([]);
-    expect(modelsRepo(e.db).get(BIG)).toBeUndefined();
+    expect(libraryStore(e.db).get(BIG)).toBeUndefined();
     await expect(e.manager.cancel(id)).rejects.toThrow(/cancelled/);
   });
 

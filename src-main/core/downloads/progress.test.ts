@@ -4,11 +4,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startHubServer, type HubServer } from '../testing/hub-server.ts';
-import { writeFixtureRepo } from '../testing/hub-fixtures.ts';
-import { makeCoreEnv, type CoreEnv } from '../testing/hub-env.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import { repoCache } from './cache.ts';
+import { startHubServer, type HubServer } from '../../../test-support/hub/server.ts';
+import { writeFixtureRepo } from '../../../test-support/hub/fixtures.ts';
+import { makeCoreEnv, type CoreEnv } from '../../../test-support/hub/env.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { repoCache } from '../hfcache/index.ts';
 import { downloadStore } from './store.ts';
 
 const KB = 1024;

@@ -1,12 +1,21 @@
-// Durable state of downloads: the core's downloads repository plus the resume columns of migration 5
+// Durable state of downloads: the downloads and download_files tables, with the resume columns of migration 5
 // (commit, blob names, per-range progress). Everything the manager needs to pick up after a crash.
 import type { Database } from 'better-sqlite3';
-import {
-  downloadsRepo,
-  type DownloadRow,
-  type DownloadStatus,
-  type FileStatus,
-} from '../db/index.ts';
+
+export type DownloadStatus =
+  'queued' | 'running' | 'paused' | 'verifying' | 'done' | 'failed' | 'cancelled';
+export interface DownloadRow {
+  id: string;
+  repoId: string;
+  revision: string;
+  status: DownloadStatus;
+  totalBytes: number | null;
+  doneBytes: number;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+export type FileStatus = 'pending' | 'running' | 'done' | 'failed';
 
 /** [start, end (exclusive), pos (next byte to write)] */
 export type ByteRange = [number, number, number];
@@ -27,8 +36,39 @@ export interface DownloadState extends DownloadRow {
   commitSha: string | null;
 }
 
-export function downloadStore(db: Database) {
-  const base = downloadsRepo(db);
+export interface DownloadStore {
+  get(id: string): DownloadState | undefined;
+  list(): DownloadState[];
+  /** Inserts a download with all its files in one transaction: a half-created job is never seen. */
+  create(d: DownloadRow, commit: string, files: Array<Omit<FileState, 'ranges' | 'error'>>): void;
+  setStatus(id: string, status: DownloadStatus, error: string | null): boolean;
+  setProgress(id: string, done: number, total: number | null): boolean;
+  files(id: string): FileState[];
+  saveFile(id: string, f: FileState): void;
+  /** Progress of several files and the download total in one transaction (one fsync-free WAL commit). */
+  checkpoint(id: string, files: FileState[], done: number, total: number): void;
+  deleteFiles(id: string): void;
+  /** The newest unfinished download of this repo and revision, which a new pull takes over. */
+  findReusable(repoId: string, revision: string): string | undefined;
+  statuses(): Array<{ id: string; status: DownloadStatus }>;
+  busyRepo(repoId: string): boolean;
+}
+
+export function downloadStore(db: Database): DownloadStore {
+  const cols = `id, repo_id AS repoId, revision, status, total_bytes AS totalBytes, done_bytes AS doneBytes,
+    error, created_at AS createdAt, updated_at AS updatedAt`;
+  const list = db.prepare<[], DownloadRow>(`SELECT ${cols} FROM downloads ORDER BY created_at`);
+  const get = db.prepare<[string], DownloadRow>(`SELECT ${cols} FROM downloads WHERE id = ?`);
+  const insert = db.prepare(
+    `INSERT INTO downloads (id, repo_id, revision, status, total_bytes, done_bytes, error, created_at, updated_at)
+     VALUES (@id, @repoId, @revision, @status, @totalBytes, @doneBytes, @error, @createdAt, @updatedAt)`,
+  );
+  const setStatus = db.prepare(
+    'UPDATE downloads SET status = @status, error = @error, updated_at = @at WHERE id = @id',
+  );
+  const setProgress = db.prepare(
+    'UPDATE downloads SET done_bytes = @doneBytes, total_bytes = @totalBytes, updated_at = @at WHERE id = @id',
+  );
   const setCommit = db.prepare<[string, string]>(
     'UPDATE downloads SET commit_sha = ? WHERE id = ?',
   );
@@ -72,9 +112,11 @@ export function downloadStore(db: Database) {
     `SELECT COUNT(*) AS n FROM downloads WHERE repo_id = ? AND status IN ('queued','running','verifying')`,
   );
 
+  const progress = (id: string, doneBytes: number, totalBytes: number | null): boolean =>
+    setProgress.run({ id, doneBytes, totalBytes, at: Date.now() }).changes === 1;
   const createTx = db.transaction(
     (d: DownloadRow, commit: string, fs: Array<Omit<FileState, 'ranges' | 'error'>>) => {
-      base.insert(d);
+      insert.run(d);
       setCommit.run(commit, d.id);
       for (const f of fs) insertFile.run({ downloadId: d.id, ...f });
     },
@@ -91,7 +133,7 @@ export function downloadStore(db: Database) {
           error: f.error,
         });
       }
-      base.setProgress(id, done, total, Date.now());
+      progress(id, done, total);
     },
   );
 
@@ -99,25 +141,19 @@ export function downloadStore(db: Database) {
     r && { ...r, commitSha: getCommit.get(r.id)?.c ?? null };
 
   return {
-    get: (id: string) => withCommit(base.get(id)),
-    list: (): DownloadState[] => base.list().map((r) => withCommit(r)!),
-    /** Inserts a download with all its files in one transaction: a half-created job is never seen. */
-    create: (
-      d: DownloadRow,
-      commit: string,
-      fs: Array<Omit<FileState, 'ranges' | 'error'>>,
-    ): void => {
+    get: (id) => withCommit(get.get(id)),
+    list: () => list.all().map((r) => withCommit(r)!),
+    create: (d, commit, fs) => {
       createTx(d, commit, fs);
     },
-    setStatus: (id: string, status: DownloadStatus, error: string | null) =>
-      base.setStatus(id, status, error, Date.now()),
-    setProgress: (id: string, done: number, total: number | null) =>
-      base.setProgress(id, done, total, Date.now()),
-    files: (id: string): FileState[] =>
+    setStatus: (id, status, error) =>
+      setStatus.run({ id, status, error, at: Date.now() }).changes === 1,
+    setProgress: progress,
+    files: (id) =>
       files
         .all(id)
         .map((f) => ({ ...f, ranges: f.ranges ? (JSON.parse(f.ranges) as ByteRange[]) : null })),
-    saveFile: (id: string, f: FileState) => {
+    saveFile: (id, f) => {
       updateFile.run({
         downloadId: id,
         path: f.path,
@@ -127,15 +163,14 @@ export function downloadStore(db: Database) {
         error: f.error,
       });
     },
-    /** Progress of several files and the download total in one transaction (one fsync-free WAL commit). */
-    checkpoint: (id: string, fsx: FileState[], done: number, total: number): void => {
+    checkpoint: (id, fsx, done, total) => {
       checkpointTx(id, fsx, done, total);
     },
-    deleteFiles: (id: string) => deleteFiles.run(id),
-    findReusable: (repoId: string, revision: string): string | undefined =>
-      active.get(repoId, revision)?.id,
+    deleteFiles: (id) => {
+      deleteFiles.run(id);
+    },
+    findReusable: (repoId, revision) => active.get(repoId, revision)?.id,
     statuses: () => byStatus.all(),
-    busyRepo: (repoId: string): boolean => (anyActiveForRepo.get(repoId)?.n ?? 0) > 0,
+    busyRepo: (repoId) => (anyActiveForRepo.get(repoId)?.n ?? 0) > 0,
   };
 }
-export type DownloadStore = ReturnType<typeof downloadStore>;

@@ -4,8 +4,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir } from '../testing/tmp.ts';
-import { planRanges } from './transfer.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { planRanges } from './rangeFetch.ts';
 import {
   createWriterPool,
   WriteError,

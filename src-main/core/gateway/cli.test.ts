@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCore } from '../app/index.ts';
 import { run } from '../cli/index.ts';
 import { loadConfig } from '../config/index.ts';
-import { makeTempDir } from '../testing/tmp.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 
 describe('gateway CLI and start-up', () => {
   let tmp: ReturnType<typeof makeTempDir>;

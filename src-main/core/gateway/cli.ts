@@ -2,11 +2,12 @@
 // They work on the database directly, so they run with or without a serving instance.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Database, Repos } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
 import { CoreError } from '../errors/index.ts';
-import { createBreakers } from './breaker.ts';
-import { apiKeys } from './keys.ts';
-import { readSettings, routingService } from './routing.ts';
+import { createBreakers } from './routing/breaker.ts';
+import { readSettings, routingService } from './routing/service.ts';
+import { apiKeys } from './store/apiKeys.ts';
+import type { GatewayRepos } from './store/repos.ts';
 
 export const GATEWAY_USAGE = `  keys create NAME | keys list | keys revoke ID
   route explain MODEL`;
@@ -30,7 +31,7 @@ export function cachedRepoIds(hubCache: string): string[] {
 
 export interface GatewayCliContext {
   db: Database;
-  repos: Repos;
+  repos: GatewayRepos;
   hubCache: string;
   json: boolean;
   out(s: string): void;

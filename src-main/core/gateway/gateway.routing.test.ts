@@ -6,9 +6,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Supervisor } from '../sidecar/index.ts';
-import { waitUntil } from '../testing/sidecar.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import type { AuditRecord } from './audit.ts';
+import { waitUntil } from '../../../test-support/sidecar/kit.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import type { AuditRecord } from './store/auditLog.ts';
 import type { ProviderInfo } from './types.ts';
 import {
   buildFixtures,
@@ -19,7 +19,7 @@ import {
   type Fixture,
   type GatewayServer,
   type MlxServer,
-} from './testkit.ts';
+} from '../../../test-support/gateway/kit.ts';
 
 const COOLDOWN = 60_000;
 

@@ -6,8 +6,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Supervisor } from '../sidecar/index.ts';
-import type { LocalBackend } from './upstream.ts';
-import { makeTempDir } from '../testing/tmp.ts';
+import type { LocalBackend } from './upstream/attempt.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 import {
   buildFixtures,
   fixture,
@@ -15,7 +15,7 @@ import {
   startSidecar,
   type Fixture,
   type GatewayServer,
-} from './testkit.ts';
+} from '../../../test-support/gateway/kit.ts';
 
 describe('official SDKs through the gateway to the real sidecar', () => {
   let tmp: ReturnType<typeof makeTempDir>;

@@ -5,11 +5,12 @@ import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { makeTempDir } from '../testing/tmp.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 import { createGateway } from './gateway.ts';
-import { NO_SIDECAR, startGateway, type GatewayServer } from './testkit.ts';
-import { memoryLogger } from '../testing/sidecar.ts';
-import { aesCipher, createRepos, openDatabase } from '../db/index.ts';
+import { NO_SIDECAR, startGateway, type GatewayServer } from '../../../test-support/gateway/kit.ts';
+import { memoryLogger } from '../../../test-support/sidecar/kit.ts';
+import { createRepos } from '../app/stores.ts';
+import { aesCipher, openDatabase } from '../db/index.ts';
 import crypto from 'node:crypto';
 import path from 'node:path';
 

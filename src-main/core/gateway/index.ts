@@ -1,33 +1,46 @@
-// Public surface of the gateway: the /v1 handler, keys, routing/providers, audit, explain, CLI commands.
-export { createGateway, assertExposureAllowed, type Gateway, type GatewayDeps } from './gateway.ts';
-export { sidecarModelLister, type LocalModelLister } from './localModels.ts';
+// Public surface of the gateway: the /v1 handler, its stores, keys, routing/providers, audit, explain,
+// RPC handlers and CLI commands. Other areas import the gateway only from here.
+export { createGateway, type Gateway, type GatewayDeps } from './gateway.ts';
+export { assertExposureAllowed } from './api/guard.ts';
+export type { Router } from './api/router.ts';
+export { gatewayHandlers, type GatewayHandlers } from './handlers.ts';
+export {
+  sidecarModelLister,
+  type LocalModelLister,
+  type LocalModels,
+} from './routing/localModels.ts';
 export {
   explainRoute,
   availableNames,
   type RouteExplanation,
   type RouteContext,
   type Candidate,
-} from './explain.ts';
-export { globMatch, isLiteralPattern } from './glob.ts';
-export { createBreakers, type Breakers, type BreakerView, type BreakerState } from './breaker.ts';
-export { apiKeys, type ApiKeys, type ApiKeyInfo, type CreatedKey } from './keys.ts';
+} from './routing/explain.ts';
+export { globMatch, isLiteralPattern } from './routing/glob.ts';
+export {
+  createBreakers,
+  type Breakers,
+  type BreakerView,
+  type BreakerState,
+} from './routing/breaker.ts';
+export { routingService, readSettings, type RoutingService } from './routing/service.ts';
+export { apiKeys, type ApiKeys, type ApiKeyInfo, type CreatedKey } from './store/apiKeys.ts';
 export {
   createAuditLog,
   type AuditLog,
   type AuditRecord,
   type AuditFilter,
   type DailyTotal,
-} from './audit.ts';
-export { routingService, readSettings, type RoutingService } from './routing.ts';
-export { testProvider, type ProviderTestResult } from './providerTest.ts';
-export { GatewayError, errorBody, type Protocol } from './errors.ts';
+} from './store/auditLog.ts';
+export { providersStore, type ProviderRow, type ProvidersStore } from './store/providers.ts';
 export {
-  GatewaySettings,
-  ProviderInput,
-  ProviderPatch,
-  RuleInput,
-  TargetSchema,
-} from './schema.ts';
+  routingRulesStore,
+  type RoutingRuleRow,
+  type RoutingRulesStore,
+} from './store/routingRules.ts';
+export type { GatewayRepos } from './store/repos.ts';
+export { testProvider, type ProviderTestResult } from './upstream/providerTest.ts';
+export type { LocalBackend } from './upstream/attempt.ts';
+export { GatewayError, errorBody, type Protocol } from './errors.ts';
 export type { Target, RouteRule, ProviderInfo, ProviderFormat } from './types.ts';
-export type { LocalBackend } from './upstream.ts';
 export { runGatewayCommand, GATEWAY_USAGE } from './cli.ts';

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Router } from '../gateway/router.ts';
+import type { Router } from '../gateway/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { RpcServer } from '../rpc/index.ts';
 import { serveStatic } from './static.ts';

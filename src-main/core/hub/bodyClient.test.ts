@@ -12,7 +12,7 @@ import {
   type BodyReader,
   type RawResponse,
 } from './bodyClient.ts';
-import { createHttp } from './http.ts';
+import { createHttp } from './hubHttp.ts';
 
 // A self-signed certificate for localhost and 127.0.0.1, valid 2000-2999, used only by these tests.
 const KEY = `-----BEGIN PRIVATE KEY-----

@@ -1,7 +1,8 @@
-// Model cards: Markdown from the repo's README.md rendered with marked, then cut down to a strict allow-list
-// (no scripts, styles, iframes or event handlers; links open outside; images only over https).
+// Model cards: Markdown from the repo's README.md rendered with marked, then cut down by the shared
+// Markdown policy (#shared/markdownPolicy.ts): no scripts, styles, iframes or handlers; images over https.
 import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
+import { FORCED_ATTRIBUTES, markdownPolicy, sanitizeAttribute } from '#shared/markdownPolicy.ts';
 
 const marked = new Marked({ gfm: true, async: false });
 
@@ -11,57 +12,31 @@ export function stripFrontMatter(md: string): string {
   return m ? md.slice(m[0].length) : md;
 }
 
+/** The shared Markdown policy (the card's variant) applied with sanitize-html. */
 export function sanitizeCardHtml(html: string): string {
+  const policy = markdownPolicy('card');
+  const allowedAttributes: Record<string, string[]> = {};
+  for (const tag of policy.tags) {
+    const own = policy.attributes[tag] ?? [];
+    allowedAttributes[tag] = [...own, ...Object.keys(FORCED_ATTRIBUTES[tag] ?? {})];
+  }
   return sanitizeHtml(html, {
-    allowedTags: [
-      'h1',
-      'h2',
-      'h3',
-      'h4',
-      'h5',
-      'h6',
-      'p',
-      'br',
-      'hr',
-      'a',
-      'ul',
-      'ol',
-      'li',
-      'blockquote',
-      'code',
-      'pre',
-      'em',
-      'strong',
-      'del',
-      'sup',
-      'sub',
-      'table',
-      'thead',
-      'tbody',
-      'tr',
-      'th',
-      'td',
-      'img',
-      'details',
-      'summary',
-    ],
-    allowedAttributes: {
-      a: ['href', 'title', 'rel', 'target'],
-      img: ['src', 'alt', 'title', 'width', 'height'],
-      code: ['class'],
-      th: ['align'],
-      td: ['align'],
-    },
-    allowedClasses: { code: [/^language-[\w-]+$/] },
-    allowedSchemes: ['http', 'https', 'mailto'],
-    allowedSchemesByTag: { img: ['https'] },
+    allowedTags: [...policy.tags],
+    allowedAttributes,
+    // Schemes are checked by the policy below; these are sanitize-html's own second look.
+    allowedSchemes: [...policy.schemes.href],
+    allowedSchemesByTag: { img: [...policy.schemes.src] },
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
     transformTags: {
-      a: sanitizeHtml.simpleTransform('a', {
-        rel: 'noopener noreferrer nofollow',
-        target: '_blank',
-      }),
+      '*': (tagName, attribs) => {
+        const kept: sanitizeHtml.Attributes = {};
+        for (const [name, value] of Object.entries(attribs)) {
+          const v = sanitizeAttribute(policy, tagName, name, value);
+          if (v !== null) kept[name] = v;
+        }
+        return { tagName, attribs: { ...kept, ...FORCED_ATTRIBUTES[tagName] } };
+      },
     },
   });
 }

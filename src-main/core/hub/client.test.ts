@@ -1,9 +1,9 @@
 // Hub client (@huggingface/hub underneath) against the Hub test server: search filters, sort and pagination
 // over Link headers, model details with files, config summary, gated state and a sanitized card.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHubServer, type HubServer } from '../testing/hub-server.ts';
-import { llamaConfig, writeFixtureRepo } from '../testing/hub-fixtures.ts';
-import { makeTempDir } from '../testing/tmp.ts';
+import { startHubServer, type HubServer } from '../../../test-support/hub/server.ts';
+import { llamaConfig, writeFixtureRepo } from '../../../test-support/hub/fixtures.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 import { createHttp, createHubClient } from './index.ts';
 
 let fx: ReturnType<typeof makeTempDir>;

@@ -2,8 +2,9 @@
 // (files with sizes and LFS hashes, config summary, gated/private, license, sanitized card).
 import { downloadFile, HubApiError, listFiles, listModels, modelInfo } from '@huggingface/hub';
 import { CoreError } from '../errors/index.ts';
+import { assertRepoId } from '../hfcache/index.ts';
 import { renderCard } from './card.ts';
-import type { Http } from './http.ts';
+import type { Http } from './hubHttp.ts';
 import { parseConfig, summarizeConfig, type ConfigSummary, type ModelKind } from './modelConfig.ts';
 
 export type SearchSort = 'downloads' | 'likes' | 'trending' | 'recent';
@@ -80,13 +81,6 @@ const SORT: Record<SearchSort, 'downloads' | 'likes' | 'trendingScore' | 'lastMo
 
 const WEIGHT_FILE = /\.(safetensors|gguf|bin|npz)$/;
 
-export const REPO_ID = /^[\w.-]{1,96}\/[\w.-]{1,96}$/;
-
-export function assertRepoId(repo: string): void {
-  if (!REPO_ID.test(repo) || repo.includes('..'))
-    throw new CoreError('validation', `not a model repo id: "${repo}" (expected org/name)`);
-}
-
 /** Maps any failure of a Hub call to the core's one error type with a message a user can act on. */
 export function hubError(e: unknown, what: string, hasToken: boolean): CoreError {
   if (e instanceof CoreError) return e;
@@ -110,7 +104,18 @@ export function hubError(e: unknown, what: string, hasToken: boolean): CoreError
   return new CoreError('internal', `${what}: cannot reach the Hub (${msg})`, { network: true });
 }
 
-export function createHubClient(http: Http) {
+export interface HubClient {
+  search(p: SearchParams): Promise<SearchPage>;
+  /** The repo at a revision, resolved to its commit. */
+  info(repo: string, revision?: string): Promise<RepoInfo>;
+  /** Every file of the repo at a revision, with its size and the hashes its cache blob is named by. */
+  tree(repo: string, revision: string): Promise<TreeFile[]>;
+  /** A small text file of the repo, or null if it does not exist; bigger than maxBytes is refused. */
+  readText(repo: string, revision: string, file: string, maxBytes?: number): Promise<string | null>;
+  details(repo: string, revision?: string): Promise<ModelDetails>;
+}
+
+export function createHubClient(http: Http): HubClient {
   // Our fetch adds the token to requests to the Hub itself; it is read (decrypted) per request, never kept here.
   const base = { hubUrl: http.hubUrl, fetch: http.fetch };
   const hasToken = (): boolean => http.token() !== null;
@@ -254,4 +259,3 @@ export function createHubClient(http: Http) {
 
   return { search, info, tree, readText, details };
 }
-export type HubClient = ReturnType<typeof createHubClient>;

@@ -1,14 +1,14 @@
-// Public surface of the hub area: the HTTP client, the Hub client (search, details), config reading and fit.
+// Public surface of the hub area: the HTTP client, the Hub client (search, details), config reading, fit and
+// the hub.* RPC handlers.
 export {
   createHttp,
   hubSettingsFromEnv,
   DEFAULT_HUB_URL,
   type Http,
   type HttpOptions,
-} from './http.ts';
+} from './hubHttp.ts';
 export {
   createHubClient,
-  assertRepoId,
   type HubClient,
   type SearchParams,
   type SearchSort,
@@ -37,3 +37,4 @@ export {
   type FitVerdict,
 } from './fit.ts';
 export { renderCard, sanitizeCardHtml } from './card.ts';
+export { hubHandlers, type HubHandlers, type HubHandlerDeps } from './handlers.ts';

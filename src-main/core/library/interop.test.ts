@@ -5,10 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startHubServer, type HubServer } from '../testing/hub-server.ts';
-import { llamaConfig, writeFixtureRepo } from '../testing/hub-fixtures.ts';
-import { makeCoreEnv, type CoreEnv } from '../testing/hub-env.ts';
-import { makeTempDir } from '../testing/tmp.ts';
+import { startHubServer, type HubServer } from '../../../test-support/hub/server.ts';
+import { llamaConfig, writeFixtureRepo } from '../../../test-support/hub/fixtures.ts';
+import { makeCoreEnv, type CoreEnv } from '../../../test-support/hub/env.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 import { createLibrary } from './index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -3,13 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { startHubServer, type HubServer } from '../testing/hub-server.ts';
-import { llamaConfig, writeFixtureRepo } from '../testing/hub-fixtures.ts';
-import { makeCoreEnv, type CoreEnv } from '../testing/hub-env.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import { repoCache } from '../downloads/cache.ts';
-import { modelsRepo } from '../db/index.ts';
-import { createLibrary } from './index.ts';
+import { startHubServer, type HubServer } from '../../../test-support/hub/server.ts';
+import { llamaConfig, writeFixtureRepo } from '../../../test-support/hub/fixtures.ts';
+import { makeCoreEnv, type CoreEnv } from '../../../test-support/hub/env.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { repoCache } from '../hfcache/index.ts';
+import { createLibrary, libraryStore } from './index.ts';
 
 const A = 'org/text-model';
 const V = 'org/vision-model';
@@ -51,7 +50,7 @@ it('lists complete models with kind, quantization, size, last use and loaded sta
   fs.writeFileSync(path.join(half.snapshot('c1'), 'config.json'), llamaConfig());
   fs.symlinkSync('../../blobs/missing', path.join(half.snapshot('c1'), 'model.safetensors'));
 
-  modelsRepo(e.db).touch(A, 1234);
+  libraryStore(e.db).touch(A, 1234);
   const lib = createLibrary({ db: e.db, cacheDir: e.cacheDir, isLoaded: (id) => id === V });
   const list = lib.list();
   expect(list.map((m) => [m.repoId, m.kind, m.quantization?.bits, m.loaded, m.lastUsedAt])).toEqual(
@@ -105,7 +104,7 @@ it('delete removes the snapshot and unshared blobs, keeps blobs another snapshot
   const all = await lib.remove(A);
   expect(all.freedBytes).toBe(2 ** 20);
   expect(fs.existsSync(cache.root)).toBe(false);
-  expect(modelsRepo(e.db).get(A)).toBeUndefined();
+  expect(libraryStore(e.db).get(A)).toBeUndefined();
   await expect(lib.remove(A)).rejects.toThrow(/no local model/);
 });
 

@@ -2,7 +2,7 @@
 // no remaining snapshot links to. A repo left with no snapshot is removed entirely.
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoCache } from '../downloads/cache.ts';
+import { repoCache } from '../hfcache/index.ts';
 
 function linkedBlobs(snapshotDir: string): Set<string> {
   const out = new Set<string>();

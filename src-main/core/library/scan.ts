@@ -2,7 +2,7 @@
 // extra folders from settings, each with size, kind, quantization, last use and loaded state.
 import fs from 'node:fs';
 import path from 'node:path';
-import { readRef, readTreeCache, repoCache, repoIdFromFolder } from '../downloads/cache.ts';
+import { readRef, readTreeCache, repoCache, repoIdFromFolder } from '../hfcache/index.ts';
 import {
   parseConfig,
   summarizeConfig,

@@ -1,8 +1,10 @@
 // The one logger: winston with daily-rotating files, one child per component.
 // Only metadata is logged here; prompt and completion text never reach it.
 import fs from 'node:fs';
+import path from 'node:path';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../config/privateFiles.ts';
 
 export const COMPONENTS = ['main', 'sidecar', 'gateway', 'downloads'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -25,9 +27,13 @@ export interface LogOptions {
 }
 
 export function createLogs(opts: LogOptions): Logs {
-  fs.mkdirSync(opts.dir, { recursive: true });
+  ensurePrivateDir(opts.dir);
+  for (const name of fs.readdirSync(opts.dir)) {
+    if (name.endsWith('.log')) fs.chmodSync(path.join(opts.dir, name), PRIVATE_FILE_MODE);
+  }
   const file = new DailyRotateFile({
     dirname: opts.dir,
+    options: { flags: 'a', mode: PRIVATE_FILE_MODE },
     filename: 'orchard-%DATE%.log',
     datePattern: 'YYYY-MM-DD',
     maxSize: '20m',

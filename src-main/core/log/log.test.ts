@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir } from '../testing/tmp.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 import { createLogs } from './index.ts';
 
 describe('logs', () => {

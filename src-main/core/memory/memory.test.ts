@@ -1,7 +1,8 @@
 // Memory limit arithmetic and the mapping of the sidecar's GET /admin/memory into MemoryStatus.
 // (The limit and pinned preload against the real sidecar are covered by cli/serve.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { limitToBytes, toMemoryStatus } from './index.ts';
+import type { MemoryResponse } from '../sidecar/index.ts';
+import { limitToBytes, memoryStatus, toMemoryStatus } from './policy.ts';
 
 describe('memory', () => {
   it('turns GB and percent limits into bytes', () => {
@@ -12,23 +13,29 @@ describe('memory', () => {
     expect(() => limitToBytes({ gb: -2 })).toThrow();
   });
 
-  it('maps the sidecar memory document and rejects a malformed one', () => {
-    const raw = {
+  it('maps the sidecar memory document and rejects a malformed one', async () => {
+    const raw: MemoryResponse = {
       limit_bytes: 1234,
       active_bytes: 999,
+      over_limit: false,
       peak_bytes: 1000,
       cache_bytes: 0,
+      prefix_cache_bytes: 0,
       max_models: 4,
-      models: [{ id: 'org/m', footprint_bytes: 500, pinned: true }],
-      slots: 2,
+      models: [{ id: 'org/m', footprint_bytes: 500, weights: 'as-stored', pinned: true }],
+      loading: [],
+      active_sequences: 0,
+      queued_commands: 0,
     };
     expect(toMemoryStatus(raw, 8000)).toEqual({
       limitBytes: 1234,
       activeBytes: 999,
       systemBytes: 8000,
-      models: [{ id: 'org/m', footprintBytes: 500, pinned: true }],
+      models: [{ id: 'org/m', footprintBytes: 500, pinned: true, weights: 'as-stored' }],
+      prefixCacheBytes: 0,
+      loading: [],
+      overLimit: false,
     });
-    expect(toMemoryStatus({ ...raw, limit_bytes: null }, 1).limitBytes).toBeNull();
     // PUT /admin/memory also says what a lowered limit unloaded, and whether memory is still over it.
     expect(toMemoryStatus({ ...raw, over_limit: true, evicted: ['org/a'] }, 1)).toMatchObject({
       overLimit: true,
@@ -36,6 +43,9 @@ describe('memory', () => {
     });
     // A load under way is named, so that core counts it as loaded before it is.
     expect(toMemoryStatus({ ...raw, loading: ['org/b'] }, 1).loading).toEqual(['org/b']);
-    expect(() => toMemoryStatus({ models: 'x' })).toThrow(/unexpected memory status/);
+    const malformed = { json: () => Promise.resolve({ ...raw, models: 'x' }) as never };
+    await expect(memoryStatus(malformed)).rejects.toThrow(
+      /GET \/admin\/memory does not match the admin protocol: models: /,
+    );
   });
 });

@@ -1,6 +1,6 @@
 // Turns a request addressed to a profile into a request for the profile's model.
 // Pure: request values win, stops merge, the profile's system prompt fills in only when absent.
-import type { Profile } from './schema.ts';
+import type { Profile } from '#shared/contract/profiles.ts';
 
 type Json = Record<string, unknown>;
 

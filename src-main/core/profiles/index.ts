@@ -1,11 +1,6 @@
-// Public surface of the profiles area: schemas, CRUD service, and applying a profile to a request.
-export {
-  Profile,
-  ProfileInput,
-  ProfilePatch,
-  ProfileParams,
-  SamplingParams,
-  ProfileName,
-} from './schema.ts';
+// Public surface of the profiles area: the store, the CRUD service, its RPC handlers and applying a
+// profile to a request (the schemas are the contract's, in #shared/contract/profiles.ts).
 export { applyProfile, loadOptions } from './apply.ts';
+export { profilesStore, type ProfileRow, type ProfilesStore } from './store.ts';
 export { profileService, type ProfileService } from './service.ts';
+export { profileHandlers, type ProfileHandlers } from './handlers.ts';

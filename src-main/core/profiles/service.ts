@@ -1,9 +1,10 @@
-// Profile operations over the profiles repository; each is one transaction.
+// Profile operations over the profiles store, each one transaction: validated input, unique names,
+// and exactly one default while any profile exists.
 import crypto from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { profilesRepo, type ProfileRow } from '../db/index.ts';
 import { CoreError } from '../errors/index.ts';
-import { Profile, ProfileInput, ProfileParams, ProfilePatch } from './schema.ts';
+import { Profile, ProfileInput, ProfileParams, ProfilePatch } from '#shared/contract/profiles.ts';
+import { profilesStore, type ProfileRow } from './store.ts';
 
 function toProfile(row: ProfileRow): Profile {
   // Rows written by older versions are re-validated; unknown keys are a bug, not user data to drop.
@@ -15,8 +16,24 @@ function uniqueViolation(e: unknown): boolean {
   return e instanceof Error && /UNIQUE constraint failed: profiles\.name/.test(e.message);
 }
 
-export function profileService(db: Database, now: () => number = Date.now) {
-  const repo = profilesRepo(db);
+export interface ProfileService {
+  list(): Profile[];
+  get(id: string): Profile;
+  /** A profile by id or by name: profiles are addressable as model names in the API. */
+  find(idOrName: string): Profile | undefined;
+  getDefault(): Profile | undefined;
+  /** Input is validated here (ProfileInput); the first profile becomes the default. */
+  create(input: unknown): Profile;
+  update(id: string, patch: unknown): Profile;
+  /** Without a name, the copy is called "NAME copy", then "NAME copy 2", … */
+  duplicate(id: string, name?: string): Profile;
+  /** Deleting the default promotes another profile. */
+  delete(id: string): void;
+  setDefault(id: string): Profile;
+}
+
+export function profileService(db: Database, now: () => number = Date.now): ProfileService {
+  const repo = profilesStore(db);
 
   const mustGet = (id: string): ProfileRow => {
     const row = repo.get(id);
@@ -100,7 +117,6 @@ export function profileService(db: Database, now: () => number = Date.now) {
   return {
     list: (): Profile[] => repo.list().map(toProfile),
     get: (id: string): Profile => toProfile(mustGet(id)),
-    /** A profile by id or by name: profiles are addressable as model names in the API. */
     find: (idOrName: string): Profile | undefined => {
       const row = repo.get(idOrName) ?? repo.getByName(idOrName);
       return row && toProfile(row);
@@ -116,7 +132,6 @@ export function profileService(db: Database, now: () => number = Date.now) {
     setDefault: (id: string): Profile => setDefault(id),
   };
 }
-export type ProfileService = ReturnType<typeof profileService>;
 
 function parse<T>(
   schema: {

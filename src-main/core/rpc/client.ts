@@ -1,7 +1,8 @@
 // A small RPC client over WebSocket for the CLI and tests; the renderer has its own browser one.
 import WebSocket from 'ws';
 import { CoreError, type ErrorCode } from '../errors/index.ts';
-import type { MethodInput, MethodName, MethodResult, ServerFrame } from './contract.ts';
+import type { MethodInput, MethodName, MethodResult } from '#shared/contract/index.ts';
+import type { ServerFrame } from '#shared/contract/wire.ts';
 
 export interface RpcClient {
   call<M extends MethodName>(method: M, params?: MethodInput<M>): Promise<MethodResult<M>>;

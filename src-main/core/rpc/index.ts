@@ -1,5 +1,5 @@
-// Public surface of the rpc area: the contract, the validating dispatcher, the WebSocket transport.
-export * from './contract.ts';
+// Public surface of the rpc area: the validating dispatcher and the WebSocket transport (the
+// contract they carry is #shared/contract).
 export {
   createDispatcher,
   describeZodError,
@@ -7,5 +7,5 @@ export {
   type Handlers,
   type CallResult,
 } from './dispatcher.ts';
-export { createRpcServer, tokensEqual, type RpcServer } from './ws.ts';
+export { createRpcServer, type RpcServer } from './ws.ts';
 export { connectRpc, type RpcClient } from './client.ts';

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startCore, type Core } from '../app/index.ts';
 import { loadConfig } from '../config/index.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import { connectRpc, contract, type MethodName, type RpcClient } from './index.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { contract, type MethodName } from '#shared/contract/index.ts';
+import { connectRpc, type RpcClient } from './index.ts';
 
 const GENERIC_BAD: unknown[] = [42, 'text', [], true, { __extra: 1 }];
 
@@ -234,5 +235,61 @@ describe('rpc', () => {
     ws2.send(JSON.stringify({ type: 'auth', token: core.web!.token }));
     expect(JSON.parse(await first)).toEqual({ type: 'ready' });
     ws2.close();
+  });
+  it('accepts upgrades only for a loopback Host and a same-origin (or absent) Origin', async () => {
+    const port = core.web!.port;
+    const status = (headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${base}?token=${core.web!.token}`, { headers });
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('error', () => undefined);
+      });
+    expect(await status({})).toBe(101);
+    expect(await status({ Origin: `http://127.0.0.1:${port}` })).toBe(101);
+    expect(await status({ Origin: 'https://evil.example' })).toBe(403);
+    expect(await status({ Origin: `http://localhost:${port + 1}` })).toBe(403);
+    expect(await status({ Origin: 'null' })).toBe(403);
+    expect(await status({ Host: `evil.example:${port}` })).toBe(403);
+  });
+
+  it('before authentication a frame is tiny and must be auth; after it, large frames pass', async () => {
+    const closeCode = (send: (ws: WebSocket) => void) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(base);
+        ws.on('open', () => send(ws));
+        ws.on('close', (code) => resolve(code));
+        ws.on('error', () => undefined);
+      });
+    // 1009: message too big, closed by ws before a byte of it is parsed.
+    expect(await closeCode((ws) => ws.send('x'.repeat(64 * 1024)))).toBe(1009);
+    expect(await closeCode((ws) => ws.send('{not json'))).toBe(4401);
+
+    const ws = new WebSocket(base);
+    await new Promise((r) => ws.on('open', r));
+    const next = () => new Promise<string>((r) => ws.once('message', (m) => r(String(m))));
+    let reply = next();
+    ws.send(JSON.stringify({ type: 'auth', token: core.web!.token }));
+    expect(JSON.parse(await reply)).toEqual({ type: 'ready' });
+    reply = next();
+    const title = 't'.repeat(200);
+    ws.send(
+      JSON.stringify({
+        type: 'call',
+        id: 7,
+        method: 'conversations.create',
+        params: { title, padding: 'p'.repeat(1024 * 1024) },
+      }),
+    );
+    // The 1 MB frame reached the dispatcher (which refuses the unknown field), so the socket is open.
+    expect(JSON.parse(await reply)).toMatchObject({
+      type: 'error',
+      id: 7,
+      error: { code: 'validation' },
+    });
+    ws.close();
   });
 });

@@ -1,19 +1,30 @@
 // Serves the dispatcher over a WebSocket behind the per-launch token (query `?token=` or a first
 // `auth` frame), and pushes contract events to every authenticated client.
-import crypto from 'node:crypto';
 import type http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log/index.ts';
-import { ClientFrame, type EventName, type ServerFrame } from './contract.ts';
+import { hostName, isLoopbackHost, originAllowed, tokensEqual } from '../net/index.ts';
+import type { EventName } from '#shared/contract/index.ts';
+import { ClientFrame, type ServerFrame } from '#shared/contract/wire.ts';
 import type { Dispatcher } from './dispatcher.ts';
 
 const AUTH_TIMEOUT_MS = 5_000;
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Until a socket has shown the token, a frame can only be an auth frame, which is tiny. */
+const UNAUTHENTICATED_FRAME_BYTES = 4 * 1024;
 
-export function tokensEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
+
+/**
+ * ws has no public setter for a socket's frame limit; its receiver reads `_maxPayload` for every
+ * frame, so raising it after authentication takes effect at once (ws is pinned in package.json).
+ */
+function setFrameLimit(ws: WebSocket, bytes: number): void {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload: number } })._receiver;
+  if (receiver) receiver._maxPayload = bytes;
+}
+
+function refuse(socket: import('node:stream').Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 export interface RpcServer {
@@ -33,7 +44,7 @@ export function createRpcServer(opts: {
   dispatcher: Dispatcher;
   log: Logger;
 }): RpcServer {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: UNAUTHENTICATED_FRAME_BYTES });
   const authed = new Set<WebSocket>();
 
   const send = (ws: WebSocket, frame: ServerFrame): void => {
@@ -43,11 +54,14 @@ export function createRpcServer(opts: {
   wss.on('connection', (ws: WebSocket, preAuthed: boolean) => {
     const admit = (): void => {
       authed.add(ws);
+      setFrameLimit(ws, MAX_FRAME_BYTES);
       send(ws, { type: 'ready' });
     };
     let timer: NodeJS.Timeout | undefined;
     if (preAuthed) admit();
     else timer = setTimeout(() => ws.close(4401, 'authentication required'), AUTH_TIMEOUT_MS);
+    // An oversized or malformed frame: ws closes the socket itself; this only keeps it off the crash path.
+    ws.on('error', (e) => opts.log.warn('RPC socket closed on a bad frame', { error: e.message }));
     ws.on('close', () => {
       clearTimeout(timer);
       authed.delete(ws);
@@ -57,6 +71,10 @@ export function createRpcServer(opts: {
       try {
         frame = ClientFrame.parse(JSON.parse(String(raw)));
       } catch {
+        if (!authed.has(ws)) {
+          ws.close(4401, 'the first frame must be auth');
+          return;
+        }
         send(ws, {
           type: 'error',
           id: null,
@@ -89,12 +107,23 @@ export function createRpcServer(opts: {
     handleUpgrade(req, socket, head) {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname !== opts.path) return false;
+      // A page on another site (Origin) or a rebound DNS name (Host) never reaches the dispatcher.
+      if (
+        !isLoopbackHost(hostName(req.headers.host)) ||
+        !originAllowed(req.headers.origin, req.headers.host)
+      ) {
+        opts.log.warn('rejected RPC connection from a foreign host or origin', {
+          remote: req.socket.remoteAddress,
+        });
+        refuse(socket, '403 Forbidden');
+        return true;
+      }
       const token = url.searchParams.get('token');
       if (token !== null && !tokensEqual(token, opts.token)) {
         opts.log.warn('rejected RPC connection with a bad token', {
           remote: req.socket.remoteAddress,
         });
-        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        refuse(socket, '401 Unauthorized');
         return true;
       }
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, token !== null));

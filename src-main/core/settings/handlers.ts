@@ -1,12 +1,12 @@
 // RPC handlers of the settings fragment (settings.*, logs.tail, apiKeys.*): inputs arrive validated.
-import type { ApiKeys } from '../gateway/keys.ts';
+import type { ApiKeys } from '../gateway/index.ts';
 import { tailLogs } from '../log/tail.ts';
-import type { MethodParams, MethodResult } from '../rpc/contract.ts';
-import type { settingsContract } from '../rpc/methods-settings.ts';
+import type { MethodParams, MethodResult } from '#shared/contract/index.ts';
+import type { settingsMethods } from '#shared/contract/settings.ts';
 import { CoreError } from '../errors/index.ts';
-import type { SettingsService } from './index.ts';
+import type { SettingsService } from './service.ts';
 
-type M = keyof typeof settingsContract;
+type M = keyof typeof settingsMethods;
 export type SettingsHandlers = {
   [K in M]: (p: MethodParams<K>) => MethodResult<K> | Promise<MethodResult<K>>;
 };

@@ -7,8 +7,8 @@ import { startCore, type Core } from '../app/index.ts';
 import { loadConfig, RESERVED_PORTS as CONFIG_RESERVED } from '../config/index.ts';
 import { fileCipher } from '../db/index.ts';
 import { connectRpc, type RpcClient } from '../rpc/index.ts';
-import { RESERVED_PORTS } from '../rpc/methods-settings.ts';
-import { makeTempDir } from '../testing/tmp.ts';
+import { RESERVED_PORTS } from '#shared/contract/settings.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 import { createLogs } from '../log/index.ts';
 import { tailLogs } from '../log/tail.ts';
 import { HF_TOKEN_SETTING, readHfToken } from './index.ts';
@@ -101,9 +101,9 @@ describe('settings rpc', () => {
     const raw = fs.readFileSync(core.config.dbPath);
     expect(raw.includes(Buffer.from(token))).toBe(false);
     expect(JSON.stringify(core.repos.settings.get(HF_TOKEN_SETTING))).not.toContain(token);
-    expect(readHfToken(core.repos, fileCipher(core.config.secretKeyFile))).toBe(token);
+    expect(readHfToken(core.repos.settings, fileCipher(core.config.secretKeyFile))).toBe(token);
     expect((await rpc.call('settings.set', { hfToken: null })).hfTokenSet).toBe(false);
-    expect(readHfToken(core.repos, fileCipher(core.config.secretKeyFile))).toBeNull();
+    expect(readHfToken(core.repos.settings, fileCipher(core.config.secretKeyFile))).toBeNull();
   });
 
   it('creates, lists and revokes API keys; a key then allows a LAN host', async () => {

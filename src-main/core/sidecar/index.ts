@@ -9,3 +9,5 @@ export {
   type SidecarStatus,
 } from './supervisor.ts';
 export { endOrphan, commandLine, isAlive, readPidFile } from './processes.ts';
+export { sidecarAdmin, SidecarProtocolError, type SidecarAdmin } from './adminClient.ts';
+export type * from './adminSchema.ts';

@@ -8,8 +8,8 @@ import {
   buildFixtures,
   memoryLogger,
   pidsWithEnv,
-} from '../testing/sidecar.ts';
-import { makeTempDir } from '../testing/tmp.ts';
+} from '../../../test-support/sidecar/kit.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
 import { createSupervisor, type Supervisor } from './index.ts';
 
 const MODEL = 'orchard-fixtures/random-llama';

@@ -10,9 +10,10 @@ import {
   memoryLogger,
   pidsMatching,
   waitUntil,
-} from '../testing/sidecar.ts';
-import { makeTempDir } from '../testing/tmp.ts';
-import { tsxArgv } from '../testing/tsx.ts';
+} from '../../../test-support/sidecar/kit.ts';
+import { ORPHAN_MAKER } from '../../../test-support/crash/index.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { tsxArgv } from '../../../test-support/tsx.ts';
 import {
   backoffDelay,
   createSupervisor,
@@ -163,11 +164,7 @@ describe('supervisor (test double)', () => {
   it('ends an orphan left by a core that was killed hard, after checking its command line', async () => {
     const pidFile = path.join(tmp.dir, 'sidecar.pid');
     // A "previous core" process starts a sidecar and is SIGKILLed, leaving the sidecar running.
-    const [cmd, args] = tsxArgv(
-      path.join(import.meta.dirname, 'testdata', 'orphanMaker.ts'),
-      pidFile,
-      FAKE_SIDECAR,
-    );
+    const [cmd, args] = tsxArgv(ORPHAN_MAKER, pidFile, FAKE_SIDECAR);
     const core = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     const orphanPid = await new Promise<number>((resolve, reject) => {
       core.stdout.on('data', (b: Buffer) => {

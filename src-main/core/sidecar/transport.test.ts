@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { waitUntil } from '../testing/sidecar.ts';
+import { waitUntil } from '../../../test-support/sidecar/kit.ts';
 import { sidecarHttp, type SidecarHttp } from './transport.ts';
 
 type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;

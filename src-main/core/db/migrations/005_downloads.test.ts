@@ -2,7 +2,7 @@
 // read NULL in the new resume columns.
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { makeTempDir } from '../../testing/tmp.ts';
+import { makeTempDir } from '../../../../test-support/tmp.ts';
 import { openDatabase, schemaVersion } from '../index.ts';
 
 let tmp: ReturnType<typeof makeTempDir>;

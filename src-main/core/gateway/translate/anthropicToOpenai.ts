@@ -1,5 +1,5 @@
-// An Anthropic-format client talking to an OpenAI-format provider: request out, response and stream back.
-// Tool calls, tool results, system blocks, stops, thinking and usage survive both ways.
+// An Anthropic-format client talking to an OpenAI-format provider: request out, response back (the
+// stream has its own module). Tool calls, tool results, system blocks, stops, thinking and usage survive.
 import { parseArguments } from './openaiToAnthropic.ts';
 import type {
   ABlock,
@@ -141,7 +141,7 @@ export function openAIFinishToAnthropic(reason: string | null | undefined): stri
   }
 }
 
-function messageId(id: string | undefined): string {
+export function messageId(id: string | undefined): string {
   return `msg_${(id ?? 'orchard').replace(/^chatcmpl-/, '')}`;
 }
 
@@ -173,121 +173,5 @@ export function openAIResponseToAnthropic(r: OAChatResponse, model: string): AMe
       input_tokens: r.usage?.prompt_tokens ?? 0,
       output_tokens: r.usage?.completion_tokens ?? 0,
     },
-  };
-}
-
-type BlockKind = 'text' | 'thinking' | 'tool_use';
-
-/** Turns OpenAI chunks into the Anthropic event sequence Claude Code and the SDK expect. */
-export function openAIStreamToAnthropic(opts: { model: string }) {
-  let started = false;
-  let finished = false;
-  let index = -1;
-  let open: BlockKind | null = null;
-  let openTool = -1; // OpenAI tool_calls index of the open tool_use block
-  let stopReason: string | null = null;
-  let inputTokens = 0;
-  let outputTokens = 0;
-  let id = messageId(undefined);
-
-  const start = (): AEvent[] => {
-    if (started) return [];
-    started = true;
-    return [
-      {
-        type: 'message_start',
-        message: {
-          id,
-          type: 'message',
-          role: 'assistant',
-          model: opts.model,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: inputTokens, output_tokens: 0 },
-        },
-      },
-    ];
-  };
-  const close = (): AEvent[] => {
-    if (open === null) return [];
-    open = null;
-    return [{ type: 'content_block_stop', index }];
-  };
-  const openBlock = (kind: BlockKind, block: Json): AEvent[] => {
-    const out = close();
-    index++;
-    open = kind;
-    out.push({ type: 'content_block_start', index, content_block: block });
-    return out;
-  };
-
-  return {
-    push(c: OAChunk): AEvent[] {
-      if (c.id && !started) id = messageId(c.id);
-      if (c.usage) {
-        inputTokens = c.usage.prompt_tokens ?? inputTokens;
-        outputTokens = c.usage.completion_tokens ?? outputTokens;
-      }
-      const out: AEvent[] = [];
-      const choice = c.choices?.[0];
-      if (!choice) return out; // a usage-only chunk
-      out.push(...start());
-      const d = choice.delta ?? {};
-      const reasoning = d.reasoning_content ?? d.reasoning;
-      if (reasoning) {
-        if (open !== 'thinking')
-          out.push(...openBlock('thinking', { type: 'thinking', thinking: '', signature: '' }));
-        out.push({
-          type: 'content_block_delta',
-          index,
-          delta: { type: 'thinking_delta', thinking: reasoning },
-        });
-      }
-      if (d.content) {
-        if (open !== 'text') out.push(...openBlock('text', { type: 'text', text: '' }));
-        out.push({
-          type: 'content_block_delta',
-          index,
-          delta: { type: 'text_delta', text: d.content },
-        });
-      }
-      for (const tc of d.tool_calls ?? []) {
-        const ti = tc.index ?? 0;
-        if (open !== 'tool_use' || ti !== openTool) {
-          openTool = ti;
-          out.push(
-            ...openBlock('tool_use', {
-              type: 'tool_use',
-              id: tc.id ?? `toolu_${ti}`,
-              name: tc.function?.name ?? '',
-              input: {},
-            }),
-          );
-        }
-        const args = tc.function?.arguments;
-        if (args)
-          out.push({
-            type: 'content_block_delta',
-            index,
-            delta: { type: 'input_json_delta', partial_json: args },
-          });
-      }
-      if (choice.finish_reason) stopReason = openAIFinishToAnthropic(choice.finish_reason);
-      return out;
-    },
-    end(): AEvent[] {
-      if (finished) return [];
-      finished = true;
-      const out = [...start(), ...close()];
-      out.push({
-        type: 'message_delta',
-        delta: { stop_reason: stopReason ?? 'end_turn', stop_sequence: null },
-        usage: { input_tokens: inputTokens, output_tokens: outputTokens },
-      });
-      out.push({ type: 'message_stop' });
-      return out;
-    },
-    usage: () => ({ promptTokens: inputTokens, completionTokens: outputTokens }),
   };
 }

@@ -1,15 +1,9 @@
 // Translation between OpenAI and Anthropic formats: requests, responses and streams, both directions.
 import { describe, expect, it } from 'vitest';
-import {
-  anthropicRequestToOpenAI,
-  openAIResponseToAnthropic,
-  openAIStreamToAnthropic,
-} from './anthropicToOpenai.ts';
-import {
-  anthropicResponseToOpenAI,
-  anthropicStreamToOpenAI,
-  openAIRequestToAnthropic,
-} from './openaiToAnthropic.ts';
+import { anthropicRequestToOpenAI, openAIResponseToAnthropic } from './anthropicToOpenai.ts';
+import { anthropicStreamToOpenAI } from './anthropicStreamToOpenai.ts';
+import { anthropicResponseToOpenAI, openAIRequestToAnthropic } from './openaiToAnthropic.ts';
+import { openAIStreamToAnthropic } from './openaiStreamToAnthropic.ts';
 import type { AEvent, AMessagesRequest, OAChatRequest, OAChunk } from './shapes.ts';
 
 const weatherTool = {

@@ -1,6 +1,6 @@
 // A profile as the form edits it (every field as text) and back: parsing, zod validation with the
 // contract's ProfileInput, and one message per field.
-import { ProfileInput, type ProfileParams } from '../../../../src-main/core/rpc/contract.ts';
+import { ProfileInput, type ProfileParams } from '#shared/contract/profiles.ts';
 import { humanize, lines, parseOptionalNumber, type FieldErrors } from '../../lib/ui/validation.ts';
 
 export const NUMBER_FIELDS = [

@@ -1,12 +1,6 @@
 // The one interface the UI uses to reach core, whatever carries it (Electron IPC or WebSocket).
 // Both transports deliver the dispatcher's {ok, result | error} envelope, so errors look alike.
-import type {
-  EventName,
-  EventPayload,
-  MethodInput,
-  MethodName,
-  MethodResult,
-} from '../../../../src-main/core/rpc/contract.ts';
+import type { EventName, EventPayload, MethodInput, MethodName, MethodResult } from '#shared/contract/index.ts';
 
 export type CallEnvelope =
   { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };

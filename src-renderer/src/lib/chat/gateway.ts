@@ -1,6 +1,6 @@
 // Sends a chat to the gateway's /v1/chat/completions (the same path external clients use) and
 // streams the answer back; aborting the signal closes the request, which cancels generation upstream.
-import { readSse, type StreamEvent } from './sse.ts';
+import { readSse, type StreamEvent } from './stream.ts';
 
 export interface ChatRequest {
   model: string;

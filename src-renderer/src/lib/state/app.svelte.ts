@@ -1,6 +1,6 @@
 // App-wide state: connection to core, sidecar status, the local models and profiles, model loading.
 // Kept fresh from core's events, so every page reads the same values.
-import type { EventPayload, MethodResult } from '../../../../src-main/core/rpc/contract.ts';
+import type { EventPayload, MethodResult } from '#shared/contract/index.ts';
 import { ApiError, type Connection, type CoreApi } from '../api/index.ts';
 
 type Status = MethodResult<'app.status'>;

@@ -1,10 +1,6 @@
 // Chat playground state: conversations and messages (kept in SQLite through core), the answer being
 // streamed from the gateway, stop / regenerate / edit-and-resend, and the request settings.
-import type {
-  ChatMessage,
-  Conversation,
-  MessageMeta,
-} from '../../../../src-main/core/rpc/contract.ts';
+import type { ChatMessage, Conversation, MessageMeta } from '#shared/contract/conversations.ts';
 import { flushSync } from 'svelte';
 import { figures } from '../chat/figures.ts';
 import { GatewayError, streamChat, type ChatRequest } from '../chat/gateway.ts';

@@ -1,6 +1,6 @@
 // Discover screen state: Hub search with filters and paging, per-result details (size, quantization,
 // kind, fit) fetched after the list shows, and the opened model with its card.
-import type { MethodInput, MethodResult } from '../../../../src-main/core/rpc/contract.ts';
+import type { MethodInput, MethodResult } from '#shared/contract/index.ts';
 import type { AppState } from './app.svelte.ts';
 import { errorMessage } from '../ui/validation.ts';
 

@@ -1,6 +1,6 @@
 // Downloads screen state: every job from core (which keeps them across restarts), kept live by the
 // downloadProgress and downloadState events; pause, resume, retry and cancel.
-import type { MethodResult } from '../../../../src-main/core/rpc/contract.ts';
+import type { MethodResult } from '#shared/contract/index.ts';
 import type { AppState } from './app.svelte.ts';
 import { errorMessage } from '../ui/validation.ts';
 

@@ -1,6 +1,7 @@
 // Library screen state: local models (HF cache and extra folders) with loaded/pinned state, and the
 // operations on them: load, unload, pin, delete (reporting the space freed) and GGUF import.
-import { ImportGgufInput, type MethodResult } from '../../../../src-main/core/rpc/contract.ts';
+import type { MethodResult } from '#shared/contract/index.ts';
+import { ImportGgufInput } from '#shared/contract/library.ts';
 import type { AppState } from './app.svelte.ts';
 import { errorMessage, issuesByField, type FieldErrors } from '../ui/validation.ts';
 import { formatBytes } from '../ui/format.ts';

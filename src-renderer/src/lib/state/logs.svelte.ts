@@ -1,10 +1,7 @@
 // Logs screen state: the gateway's audit table (filters, paging, CSV export, daily totals) and the app's own
 // log lines with a level filter.
-import {
-  AuditQuery,
-  type MethodInput,
-  type MethodResult,
-} from '../../../../src-main/core/rpc/contract.ts';
+import { AuditQuery } from '#shared/contract/audit.ts';
+import type { MethodInput, MethodResult } from '#shared/contract/index.ts';
 import type { AppState } from './app.svelte.ts';
 import { errorMessage, issuesByField, type FieldErrors } from '../ui/validation.ts';
 

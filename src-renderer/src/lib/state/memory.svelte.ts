@@ -1,6 +1,6 @@
 // Memory screen state: the live status from core's memoryStatus events, a rolling history for the
 // chart (kept while the app runs, whatever page is open), and setting the limit.
-import { MemoryLimit, type MemoryStatus } from '../../../../src-main/core/rpc/contract.ts';
+import { MemoryLimit, type MemoryStatus } from '#shared/contract/memory.ts';
 import type { AppState } from './app.svelte.ts';
 import { errorMessage } from '../ui/validation.ts';
 

@@ -1,6 +1,6 @@
 // Profiles screen state: which profile is being edited, and the profile operations through core
 // (the list itself lives in AppState so the chat picker sees every change at once).
-import type { MethodInput } from '../../../../src-main/core/rpc/contract.ts';
+import type { MethodInput } from '#shared/contract/index.ts';
 import { ApiError } from '../api/index.ts';
 import type { AppState, Profile } from './app.svelte.ts';
 import { errorMessage } from '../ui/validation.ts';

@@ -1,11 +1,8 @@
 // Routing screen state: rules in priority order (reordered by drag-and-drop or keyboard), providers with
 // a test call, and "which route would this name take".
-import {
-  ProviderInput,
-  RuleInput,
-  type MethodInput,
-  type MethodResult,
-} from '../../../../src-main/core/rpc/contract.ts';
+import type { MethodInput, MethodResult } from '#shared/contract/index.ts';
+import { ProviderInput } from '#shared/contract/providers.ts';
+import { RuleInput } from '#shared/contract/routing.ts';
 import type { AppState } from './app.svelte.ts';
 import { errorMessage, issuesByField, type FieldErrors } from '../ui/validation.ts';
 

@@ -1,11 +1,7 @@
 // Settings screen state: the stored settings, API keys (a new key shown once), the Hub token (write-only)
 // and the theme, applied to the document as soon as it is known.
-import {
-  SettingsPatch,
-  type SettingsView,
-  type Theme,
-} from '../../../../src-main/core/rpc/contract.ts';
-import type { MethodResult } from '../../../../src-main/core/rpc/contract.ts';
+import type { MethodResult } from '#shared/contract/index.ts';
+import { SettingsPatch, type SettingsView, type Theme } from '#shared/contract/settings.ts';
 import type { AppState } from './app.svelte.ts';
 import { errorMessage, issuesByField, type FieldErrors } from '../ui/validation.ts';
 

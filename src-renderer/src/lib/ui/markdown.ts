@@ -1,6 +1,5 @@
-// Model output as HTML: Markdown via marked, code highlighted by highlight.js, then DOMPurify with
-// a strict allow-list (no scripts, styles, event handlers, iframes or remote images).
-import DOMPurify from 'dompurify';
+// Model output as HTML: Markdown via marked, code highlighted by highlight.js, then the shared
+// Markdown policy for answers (no scripts, styles, event handlers, iframes or images).
 import hljs from 'highlight.js/lib/core';
 import bash from 'highlight.js/lib/languages/bash';
 import css from 'highlight.js/lib/languages/css';
@@ -13,6 +12,7 @@ import typescript from 'highlight.js/lib/languages/typescript';
 import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
 import { Marked, type Tokens } from 'marked';
+import { sanitizeHtml } from './sanitize.ts';
 
 for (const [name, lang] of Object.entries({
   bash,
@@ -58,60 +58,6 @@ const marked = new Marked({
   },
 });
 
-const ALLOWED_TAGS = [
-  'p',
-  'br',
-  'hr',
-  'a',
-  'em',
-  'strong',
-  'del',
-  's',
-  'code',
-  'pre',
-  'span',
-  'blockquote',
-  'ul',
-  'ol',
-  'li',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'table',
-  'thead',
-  'tbody',
-  'tr',
-  'th',
-  'td',
-  'sup',
-  'sub',
-  'input',
-];
-
-let hooked = false;
-function purify(html: string): string {
-  if (!hooked) {
-    // Links leave the app: never in this window, never with a referrer.
-    DOMPurify.addHook('afterSanitizeAttributes', (node) => {
-      if (node.tagName === 'A') {
-        node.setAttribute('target', '_blank');
-        node.setAttribute('rel', 'noopener noreferrer nofollow');
-      }
-      if (node.tagName === 'INPUT') node.setAttribute('disabled', '');
-    });
-    hooked = true;
-  }
-  return DOMPurify.sanitize(html, {
-    ALLOWED_TAGS,
-    ALLOWED_ATTR: ['href', 'title', 'class', 'type', 'checked', 'disabled', 'align', 'start'],
-    ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#)/i,
-    ALLOW_DATA_ATTR: false,
-  });
-}
-
 export function renderMarkdown(markdown: string): string {
-  return purify(marked.parse(markdown) as string);
+  return sanitizeHtml(marked.parse(markdown) as string, 'answer');
 }

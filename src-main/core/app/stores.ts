@@ -1,0 +1,37 @@
+// Every area's store over one database, built once by the composition root (startCore, the CLI, tests).
+// Areas never see this aggregate: each takes its own store, or a narrow interface of the ones it reads.
+import type { Database } from 'better-sqlite3';
+import type { Cipher } from '../db/index.ts';
+import { conversationsStore, type ConversationsStore } from '../conversations/store.ts';
+import { profilesStore, type ProfilesStore } from '../profiles/store.ts';
+import {
+  providersStore,
+  routingRulesStore,
+  type ProvidersStore,
+  type RoutingRulesStore,
+} from '../gateway/index.ts';
+import { settingsStore, type SettingsStore } from '../settings/store.ts';
+import { downloadStore, type DownloadStore } from '../downloads/store.ts';
+import { libraryStore, type LibraryStore } from '../library/store.ts';
+
+export interface Repos {
+  profiles: ProfilesStore;
+  settings: SettingsStore;
+  conversations: ConversationsStore;
+  providers: ProvidersStore;
+  routingRules: RoutingRulesStore;
+  downloads: DownloadStore;
+  models: LibraryStore;
+}
+
+export function createRepos(db: Database, cipher: Cipher): Repos {
+  return {
+    profiles: profilesStore(db),
+    settings: settingsStore(db),
+    conversations: conversationsStore(db),
+    providers: providersStore(db, cipher),
+    routingRules: routingRulesStore(db),
+    downloads: downloadStore(db),
+    models: libraryStore(db),
+  };
+}

@@ -1,0 +1,75 @@
+// The POST endpoints' request bodies: which path is which endpoint, the least each body must hold, and
+// the parse that turns raw bytes into a validated body or a 400 naming the first bad field.
+import { z } from 'zod';
+import { GatewayError } from '../errors.ts';
+import type { AuditRecord } from '../store/auditLog.ts';
+import type { Endpoint } from '../upstream/endpoints.ts';
+
+export const POSTS: Record<string, Endpoint> = {
+  '/v1/chat/completions': 'chat',
+  '/v1/completions': 'completions',
+  '/v1/embeddings': 'embeddings',
+  '/v1/messages': 'messages',
+  '/v1/messages/count_tokens': 'count_tokens',
+};
+
+const model = z.string().min(1).max(1024);
+const BODIES: Record<Endpoint, z.ZodType> = {
+  chat: z.looseObject({
+    model,
+    messages: z.array(z.looseObject({ role: z.string() })).min(1),
+    stream: z.boolean().optional(),
+  }),
+  completions: z.looseObject({
+    model,
+    prompt: z.unknown().refine((v) => v !== undefined, 'prompt is required'),
+    stream: z.boolean().optional(),
+  }),
+  embeddings: z.looseObject({
+    model,
+    input: z.unknown().refine((v) => v !== undefined, 'input is required'),
+  }),
+  messages: z.looseObject({
+    model,
+    messages: z.array(z.looseObject({ role: z.string() })).min(1),
+    max_tokens: z.number().int().positive(),
+    stream: z.boolean().optional(),
+  }),
+  count_tokens: z.looseObject({
+    model,
+    messages: z.array(z.looseObject({ role: z.string() })).min(1),
+  }),
+};
+
+/** The validated body. The model name goes on the audit row even when the body is refused. */
+export function parseBody(
+  raw: Buffer,
+  endpoint: Endpoint,
+  row: AuditRecord,
+): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new GatewayError(400, 'invalid_json', 'The request body is not valid JSON.');
+  }
+  const parsed = BODIES[endpoint].safeParse(json);
+  if (
+    typeof json === 'object' &&
+    json !== null &&
+    typeof (json as { model?: unknown }).model === 'string'
+  ) {
+    row.model = (json as { model: string }).model;
+  }
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const param = issue?.path.join('.') || null;
+    throw new GatewayError(
+      400,
+      'invalid_request',
+      `Invalid request: ${param ?? 'body'}: ${issue?.message ?? 'bad input'}`,
+      param,
+    );
+  }
+  return parsed.data as Record<string, unknown>;
+}

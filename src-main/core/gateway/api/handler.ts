@@ -1,0 +1,91 @@
+// The /v1 request pipeline: name the request, guard it, answer model listings, validate the body, then
+// dispatch; whatever happens, the error goes back in the caller's protocol and one audit row is recorded.
+import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { GatewaySettings } from '#shared/contract/gatewaySettings.ts';
+import type { Logger } from '../../log/index.ts';
+import { GatewayError, errorBody, toGatewayError, type Protocol } from '../errors.ts';
+import type { AuditLog } from '../store/auditLog.ts';
+import { newAuditRow } from './auditRow.ts';
+import { POSTS, parseBody } from './bodies.ts';
+import { readBody, sendJson } from './bodyIo.ts';
+import type { Dispatch } from './dispatch.ts';
+import { guard, type GuardOptions } from './guard.ts';
+import type { ModelListing } from './models.ts';
+
+export interface HandlerDeps {
+  now: () => number;
+  log: Logger;
+  audit: AuditLog;
+  /** The gateway settings, read for every request. */
+  settings: () => GatewaySettings;
+  guard: GuardOptions;
+  models: ModelListing;
+  dispatch: Dispatch;
+}
+
+/** Serves /v1/*; returns false (and touches nothing) for any other path. */
+export function requestHandler(
+  deps: HandlerDeps,
+): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  const { now, log } = deps;
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.replace(/\/+$/, '');
+    if (path !== '/v1' && !path.startsWith('/v1/')) return false;
+
+    const t0 = performance.now();
+    // randomUUID draws from a buffered pool; randomBytes costs a syscall's worth of time per request.
+    const requestId = `req_${crypto.randomUUID().replaceAll('-', '').slice(0, 24)}`;
+    const protocol: Protocol =
+      path.startsWith('/v1/messages') ||
+      (path.startsWith('/v1/models') && req.headers['anthropic-version'] !== undefined)
+        ? 'anthropic'
+        : 'openai';
+    const row = newAuditRow(requestId, now(), req, path);
+    const baseHeaders: Record<string, string> = { 'x-request-id': requestId };
+    if (protocol === 'anthropic') baseHeaders['request-id'] = requestId;
+
+    const fail = (e: GatewayError): void => {
+      row.status = e.status;
+      row.errorCode = e.code;
+      if (!res.headersSent) sendJson(res, e.status, errorBody(protocol, e), baseHeaders);
+      else res.end();
+    };
+
+    try {
+      const settings = deps.settings();
+      if (guard(req, res, settings, row, baseHeaders, deps.guard)) return true;
+
+      if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
+        const id =
+          path === '/v1/models' ? null : decodeURIComponent(path.slice('/v1/models/'.length));
+        const r = await deps.models.modelsResponse(protocol, id);
+        row.status = r.status;
+        sendJson(res, r.status, r.body, baseHeaders);
+        return true;
+      }
+      const endpoint = POSTS[path];
+      if (!endpoint)
+        throw new GatewayError(404, 'unknown_endpoint', `no route for ${req.method ?? ''} ${path}`);
+      if (req.method !== 'POST')
+        throw new GatewayError(405, 'method_not_allowed', `${path} accepts POST only`);
+
+      const raw = await readBody(req, settings['gateway.maxBodyBytes']);
+      const body = parseBody(raw, endpoint, row);
+      row.streamed =
+        body.stream === true && endpoint !== 'embeddings' && endpoint !== 'count_tokens';
+      await deps.dispatch(endpoint, body, settings, req, res, row, baseHeaders, t0);
+    } catch (e) {
+      const ge = toGatewayError(e);
+      if (ge.status >= 500 && !(e instanceof GatewayError))
+        log.error('gateway request failed', { requestId, error: (e as Error)?.message });
+      fail(ge);
+    } finally {
+      row.durationMs = Math.round(performance.now() - t0);
+      deps.audit.record(row);
+    }
+    return true;
+  };
+}

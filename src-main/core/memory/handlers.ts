@@ -1,0 +1,60 @@
+// RPC handlers of the Memory screen and `orchard ps/load/unload` (models.list/load/unload, memory.*):
+// calls into the sidecar's admin API, then the new memory status announced to every client.
+import type { memoryMethods, MemoryStatus } from '#shared/contract/memory.ts';
+import type { Handlers } from '../rpc/index.ts';
+import type { SettingsStore } from '../settings/store.ts';
+import {
+  sidecarAdmin,
+  type AdminModelRow,
+  type LoadResponse,
+  type Supervisor,
+} from '../sidecar/index.ts';
+import { applyMemoryLimit, MEMORY_LIMIT_SETTING, memoryStatus } from './policy.ts';
+
+export type MemoryHandlers = Pick<Handlers, keyof typeof memoryMethods>;
+
+export interface MemoryHandlerDeps {
+  sup: Pick<Supervisor, 'json'>;
+  /** Where the limit is kept, to be applied again at every sidecar start. */
+  settings: Pick<SettingsStore, 'set'>;
+  /** Fetches and announces the memory status after a load or unload (errors are logged, not thrown). */
+  memoryChanged?: () => Promise<void>;
+  /** Announces a memory status the handler already has (a new limit and what it evicted). */
+  onMemoryStatus?: (s: MemoryStatus) => void;
+}
+
+/** One row of the sidecar's GET /admin/models, or its answer to POST /admin/models/load. */
+const toLocalModel = (m: AdminModelRow | LoadResponse) => ({
+  id: m.id,
+  sizeBytes: 'size_bytes' in m ? m.size_bytes : null,
+  loaded: m.loaded,
+  footprintBytes: m.loaded ? m.footprint_bytes : null,
+  pinned: m.loaded ? m.pinned : false,
+  idleSeconds: m.loaded ? m.idle_seconds : null,
+});
+
+export function memoryHandlers(d: MemoryHandlerDeps): MemoryHandlers {
+  const admin = sidecarAdmin(d.sup);
+  return {
+    'models.list': async () => (await admin.models()).data.map(toLocalModel),
+    'models.load': async (input) => {
+      const r = await admin.load(input);
+      // Announced before answering, so a library.list that follows already sees the load (and any evictions).
+      await d.memoryChanged?.();
+      return toLocalModel(r);
+    },
+    'models.unload': async ({ model }) => {
+      await admin.unload(model);
+      await d.memoryChanged?.();
+      return { ok: true as const };
+    },
+    'memory.status': () => memoryStatus(d.sup),
+    'memory.setLimit': async ({ limit }) => {
+      const status = await applyMemoryLimit(d.sup, limit);
+      // Stored only once the sidecar accepted it, so the setting never disagrees with reality.
+      d.settings.set(MEMORY_LIMIT_SETTING, limit);
+      d.onMemoryStatus?.(status);
+      return status;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// Reads an OpenAI-style chat completion stream from the gateway into typed deltas; the SSE framing
+// is the shared parser's. Pure over a ReadableStream, so it is tested without a browser.
+import { sseParser } from '#shared/sse.ts';
+
+export type StreamEvent =
+  | { kind: 'reasoning'; text: string }
+  | { kind: 'content'; text: string }
+  | { kind: 'finish'; reason: string }
+  | { kind: 'usage'; completionTokens: number; promptTokens: number | null }
+  | { kind: 'error'; message: string };
+
+interface Chunk {
+  choices?: Array<{
+    delta?: {
+      content?: string | null;
+      reasoning_content?: string | null;
+      reasoning?: string | null;
+    };
+    finish_reason?: string | null;
+  }>;
+  usage?: { completion_tokens?: number; prompt_tokens?: number } | null;
+  error?: { message?: string } | string;
+}
+
+/** Turns one SSE `data:` payload into events; [DONE] and keep-alives give none. */
+export function parseChunk(data: string): StreamEvent[] {
+  if (data === '[DONE]' || data === '') return [];
+  let chunk: Chunk;
+  try {
+    chunk = JSON.parse(data) as Chunk;
+  } catch {
+    return [{ kind: 'error', message: 'the gateway sent a malformed stream chunk' }];
+  }
+  const out: StreamEvent[] = [];
+  if (chunk.error !== undefined) {
+    out.push({
+      kind: 'error',
+      message:
+        typeof chunk.error === 'string'
+          ? chunk.error
+          : (chunk.error.message ?? 'the stream failed'),
+    });
+    return out;
+  }
+  for (const choice of chunk.choices ?? []) {
+    const r = choice.delta?.reasoning_content ?? choice.delta?.reasoning;
+    if (r) out.push({ kind: 'reasoning', text: r });
+    if (choice.delta?.content) out.push({ kind: 'content', text: choice.delta.content });
+    if (choice.finish_reason) out.push({ kind: 'finish', reason: choice.finish_reason });
+  }
+  if (chunk.usage && typeof chunk.usage.completion_tokens === 'number') {
+    out.push({
+      kind: 'usage',
+      completionTokens: chunk.usage.completion_tokens,
+      promptTokens: chunk.usage.prompt_tokens ?? null,
+    });
+  }
+  return out;
+}
+
+/** Yields events as SSE frames arrive; frames may be split anywhere across network chunks. */
+export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
+  const reader = body.getReader();
+  const parser = sseParser();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      for (const frame of done ? parser.end() : parser.push(value)) yield* parseChunk(frame.data);
+      if (done) break;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}

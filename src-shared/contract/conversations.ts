@@ -1,0 +1,89 @@
+// The chat playground's history: conversations, their messages with the figures measured for each
+// answer, and truncation for regenerate and edit-and-resend.
+import { z } from 'zod';
+import { Empty, method, Ok } from './common.ts';
+
+const Id = z.object({ id: z.string().min(1) }).strict();
+
+/** Per-answer figures the playground measured; stored with the message as JSON. */
+export const MessageMeta = z
+  .object({
+    model: z.string().max(1024).optional(),
+    route: z.string().max(2048).optional(),
+    ttftMs: z.number().min(0).optional(),
+    tokensPerSecond: z.number().min(0).optional(),
+    tokens: z.number().int().min(0).optional(),
+    reasoningMs: z.number().min(0).optional(),
+    finishReason: z.string().max(64).optional(),
+    stopped: z.boolean().optional(),
+    error: z.string().max(10_000).optional(),
+  })
+  .strict();
+export type MessageMeta = z.infer<typeof MessageMeta>;
+
+export const Conversation = z.object({
+  id: z.string(),
+  title: z.string(),
+  profileId: z.string().nullable(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type Conversation = z.infer<typeof Conversation>;
+
+export const ChatRole = z.enum(['system', 'user', 'assistant', 'tool']);
+export const ChatMessage = z.object({
+  id: z.number(),
+  conversationId: z.string(),
+  role: ChatRole,
+  content: z.string(),
+  reasoning: z.string().nullable(),
+  meta: MessageMeta.nullable(),
+  createdAt: z.number(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+const ConversationTitle = z.string().trim().min(1).max(200);
+
+export const conversationMethods = {
+  'conversations.list': method(Empty, z.array(Conversation)),
+  'conversations.create': method(
+    z
+      .object({
+        title: ConversationTitle.optional(),
+        profileId: z.string().min(1).nullable().optional(),
+      })
+      .strict(),
+    Conversation,
+  ),
+  'conversations.rename': method(
+    z.object({ id: z.string().min(1), title: ConversationTitle }).strict(),
+    Conversation,
+  ),
+  'conversations.delete': method(Id, Ok),
+  'conversations.messages': method(Id, z.array(ChatMessage)),
+  'conversations.addMessage': method(
+    z
+      .object({
+        conversationId: z.string().min(1),
+        role: ChatRole,
+        content: z.string().max(4_000_000),
+        reasoning: z.string().max(4_000_000).nullable().optional(),
+        meta: MessageMeta.nullable().optional(),
+      })
+      .strict(),
+    ChatMessage,
+  ),
+  /** Deletes a message and every later one of its conversation (regenerate, edit and resend). */
+  'conversations.truncate': method(
+    z.object({ conversationId: z.string().min(1), fromMessageId: z.number().int() }).strict(),
+    z.object({ deleted: z.number() }),
+  ),
+} as const;
+
+export const conversationEvents = {
+  chatToken: z.object({
+    requestId: z.string(),
+    kind: z.enum(['content', 'reasoning', 'done', 'error']),
+    text: z.string(),
+  }),
+} as const;

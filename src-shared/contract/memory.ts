@@ -1,0 +1,67 @@
+// Models in memory: what is loaded (footprints, pins, idle times), loading and unloading, and the
+// memory limit that eviction keeps to.
+import { z } from 'zod';
+import { Empty, method, Ok } from './common.ts';
+
+const ModelName = z.string().trim().min(1).max(1024);
+
+export const LoadedModel = z.object({
+  id: z.string(),
+  footprintBytes: z.number(),
+  pinned: z.boolean(),
+  /** 'float32': quantized weights held dense for MLX's CPU backend; 'as-stored' otherwise. */
+  weights: z.string().optional(),
+});
+export const MemoryStatus = z.object({
+  limitBytes: z.number().nullable(),
+  activeBytes: z.number(),
+  systemBytes: z.number(),
+  models: z.array(LoadedModel),
+  /** KV caches of finished sequences kept for prompts that share their prefix. */
+  prefixCacheBytes: z.number().optional(),
+  /** Models being loaded right now (repo ids or paths, as requested). */
+  loading: z.array(z.string()).optional(),
+  /** Pinned or busy models keep memory above the limit (or more models than allowed are loaded). */
+  overLimit: z.boolean().optional(),
+  /** Models a lowered limit unloaded right away (memory.setLimit only). */
+  evicted: z.array(z.string()).optional(),
+});
+export type MemoryStatus = z.infer<typeof MemoryStatus>;
+
+/** A memory limit as absolute gigabytes or a percentage of system memory. */
+export const MemoryLimit = z.union([
+  z.object({ gb: z.number().positive().max(100_000) }).strict(),
+  z.object({ percent: z.number().gt(0).max(100) }).strict(),
+]);
+export type MemoryLimit = z.infer<typeof MemoryLimit>;
+
+export const LocalModel = z.object({
+  id: z.string(),
+  sizeBytes: z.number().nullable(),
+  loaded: z.boolean(),
+  footprintBytes: z.number().nullable(),
+  pinned: z.boolean(),
+  /** Seconds since a loaded model last served (the least recently used is evicted first). */
+  idleSeconds: z.number().nullable().default(null),
+});
+
+export const LoadModelInput = z
+  .object({
+    model: ModelName,
+    pin: z.boolean().optional(),
+    ttl_seconds: z.number().positive().optional(),
+    context_length: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+export const memoryMethods = {
+  'models.list': method(Empty, z.array(LocalModel)),
+  'models.load': method(LoadModelInput, LocalModel),
+  'models.unload': method(z.object({ model: ModelName }).strict(), Ok),
+  'memory.status': method(Empty, MemoryStatus),
+  'memory.setLimit': method(z.object({ limit: MemoryLimit }).strict(), MemoryStatus),
+} as const;
+
+export const memoryEvents = {
+  memoryStatus: MemoryStatus,
+} as const;
