@@ -1,24 +1,81 @@
-// Lint rules, including the architecture's import boundaries:
-// only src-main/electron (and the preload bridge) may import electron; core and renderer stay apart.
+// Lint rules, including the architecture's import boundaries: only src-main/electron (and the preload
+// bridge) may import electron; core and renderer stay apart; core's layers import only downward; the
+// shared contract (src-shared/) imports only zod and itself, and everyone else reaches it as #shared/….
 import js from '@eslint/js';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import fs from 'node:fs';
 import { builtinModules } from 'node:module';
+import orchard from './scripts/eslint-rules.mjs';
 
 const nodeModules = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const electronBan = { name: 'electron', message: 'Only src-main/electron/ may import electron.' };
+const sharedByAlias = {
+  regex: '(^|/)src-shared(/|$)',
+  message:
+    'Import the shared contract as #shared/… (package.json "imports"), not by a relative path.',
+};
+/** package.json "imports" entries such as `#shared/*` -> `./src-shared/*`, as prefix -> folder. */
+const importAliases = Object.fromEntries(
+  Object.entries(JSON.parse(fs.readFileSync(new URL('./package.json', import.meta.url))).imports)
+    .filter(([from, to]) => from.endsWith('/*') && to.endsWith('/*'))
+    .map(([from, to]) => [from.slice(0, -1), to.slice(0, -1)]),
+);
+
+// The layers of src-main/core: errors at the bottom, then log, config and db, then the areas (every
+// other folder, read from the tree so a new area is covered at once), then app and cli on top.
+const CORE = 'src-main/core';
+const LOWER = ['errors', 'log', 'config', 'db'];
+const TOP = ['app', 'cli'];
+const AREAS = fs
+  .readdirSync(new URL(`./${CORE}/`, import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && !LOWER.includes(d.name) && !TOP.includes(d.name))
+  .map((d) => d.name);
+/** A relative import that climbs out of the file's folder into one of these core folders. */
+const into = (folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
+const LAYERS = [
+  {
+    folders: ['errors'],
+    regex: '^\\.\\.(/|$)',
+    message: 'errors/ is the bottom layer of core: it imports nothing else from core.',
+  },
+  {
+    folders: ['log', 'config', 'db'],
+    regex: into([...AREAS, ...TOP]),
+    message: `log/, config/ and db/ sit below the areas: they import only from ${LOWER.join(', ')}.`,
+  },
+  {
+    folders: AREAS,
+    regex: into(TOP),
+    message:
+      'Areas sit below app/ (the composition root) and cli/: an area never imports them; app hands it what it needs.',
+  },
+];
+
+/**
+ * no-restricted-imports for core (and scripts, bench, e2e, tests): what all of them obey plus `patterns`.
+ * Flat config replaces a rule's options instead of merging them, so every config object that sets the
+ * rule for these files builds its whole list here.
+ */
+const coreImports = (...patterns) => [
+  'error',
+  {
+    paths: [electronBan],
+    patterns: [
+      {
+        group: ['**/src-renderer/**', '**/electron/**'],
+        message: 'core must not depend on the shell or the UI.',
+      },
+      sharedByAlias,
+      ...patterns,
+    ],
+  },
+];
 
 export default tseslint.config(
   {
-    ignores: [
-      'node_modules/',
-      'out/',
-      'dist/',
-      'inference-sidecar/',
-      'bench/results/',
-      'e2e/artifacts/',
-    ],
+    ignores: ['node_modules/', 'out/', 'inference-sidecar/', 'bench/results/', 'e2e/artifacts/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -40,22 +97,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src-main/core/**', 'scripts/**', 'bench/**', 'e2e/**', 'tests/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [electronBan],
-          patterns: [
-            {
-              group: ['**/src-renderer/**', '**/electron/**'],
-              message: 'core must not depend on the shell or the UI.',
-            },
-          ],
-        },
-      ],
-    },
+    files: [`${CORE}/**`, 'scripts/**', 'bench/**', 'e2e/**', 'tests/**'],
+    rules: { 'no-restricted-imports': coreImports() },
   },
+  // Product code imports only downward; a test may start the whole core (app/) to drive its area.
+  ...LAYERS.map(({ folders, regex, message }) => ({
+    files: folders.map((f) => `${CORE}/${f}/**`),
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': coreImports({ regex, message }) },
+  })),
   {
     files: ['src-renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
@@ -69,12 +119,56 @@ export default tseslint.config(
           ],
           patterns: [
             {
-              // A regex: a gitignore-style '!' cannot re-include a file whose folder is excluded.
-              regex: 'src-main/(?!core/rpc/contract(\\.ts)?$)',
+              regex: '(^|/)src-main(/|$)',
               message:
-                'The renderer talks to main only through the typed API (src-main/core/rpc/contract.ts).',
+                'The renderer talks to main only through the typed API, whose contract is #shared/contract.',
             },
+            sharedByAlias,
           ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-main/electron/**', 'src-preload/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/src-renderer/**'], message: 'The shell reaches the UI only over IPC.' },
+            sharedByAlias,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Runtime-neutral: compiled for Node and for the browser, so nothing of either, nor of core or the UI.
+    files: ['src-shared/**'],
+    plugins: { orchard },
+    rules: {
+      'orchard/only-imports': [
+        'error',
+        {
+          packages: ['zod'],
+          folders: ['src-shared'],
+          aliases: importAliases,
+          message: 'src-shared/ imports only zod and its own files.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-shared/**/*.test.ts'],
+    rules: {
+      'orchard/only-imports': [
+        'error',
+        {
+          packages: ['zod', 'vitest'],
+          folders: ['src-shared'],
+          aliases: importAliases,
+          message: "src-shared/'s tests import only zod, vitest and src-shared/.",
         },
       ],
     },

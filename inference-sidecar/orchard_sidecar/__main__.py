@@ -79,8 +79,9 @@ def main(argv=None) -> int:
         log("startup_failed", level="error", error=f"cannot bind {args.host}:{args.port}: {e}")
         return 2
     log("starting", cache_dir=str(settings.cache_dir), max_models=args.max_models, blas=cpu_blas.loaded)
+    # ws="none": the sidecar serves no WebSocket, so an upgrade is answered as plain HTTP.
     config = uvicorn.Config(create_app(settings), log_config=None, access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=5)
+                            ws="none", timeout_graceful_shutdown=5)
     asyncio.run(_serve(uvicorn.Server(config), sock))
     log("stopped")
     return 0

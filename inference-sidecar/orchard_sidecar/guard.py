@@ -1,6 +1,8 @@
 """ASGI middleware in front of every route: bearer-secret check and request body size limit.
 
 Runs before FastAPI parses anything, so an unauthenticated or oversized request costs nothing.
+Every connection scope needs the secret: a WebSocket without it is closed before it is accepted,
+and scope types it does not know never reach the app. Only lifespan (server start and stop) passes.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from .protocol.anthropic import is_anthropic_path
 
 # Paths served without the secret; they reveal nothing about models or requests.
 PUBLIC_PATHS = frozenset({"/health"})
-DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+# The same as the gateway's default `gateway.maxBodyBytes` (src-shared/contract/gatewaySettings.ts),
+# so a body the gateway forwards is never refused here.
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+# WebSocket close code for a policy violation; before accept the server answers the upgrade 403.
+_WS_POLICY_VIOLATION = 1008
 
 
 async def _reply(send, status: int, body: dict, headers: list | None = None) -> None:
@@ -41,8 +47,15 @@ class Guard:
         return bearer or api_key
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        kind = scope["type"]
+        if kind == "lifespan":
             return await self.app(scope, receive, send)
+        if kind == "websocket":
+            if self._authorized(dict(scope.get("headers") or [])):
+                return await self.app(scope, receive, send)
+            return await send({"type": "websocket.close", "code": _WS_POLICY_VIOLATION})
+        if kind != "http":
+            return None
         headers = dict(scope["headers"])
         anthropic = is_anthropic_path(scope["path"])
         if scope["path"] not in PUBLIC_PATHS and not self._authorized(headers):

@@ -20,6 +20,10 @@ from .log import log
 from .registry import DiskModel
 
 DEFAULT_MAX_MODELS = 4
+# The window assumed for a model whose config names none, so max_tokens is bounded for every model.
+FALLBACK_CONTEXT_WINDOW = 32768
+_WINDOW_KEYS = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length",
+                "n_ctx")
 
 
 @dataclass
@@ -46,9 +50,20 @@ class LoadedModel:
     users: int = 0  # requests holding it (set on the event loop); busy models are never evicted
     weights: str = cpu_weights.AS_STORED  # or "float32": dequantized for the CPU backend
     loaded: bool = True
+    window: int = FALLBACK_CONTEXT_WINDOW  # positions its config declares (see context_window)
 
     def touch(self) -> None:
         self.last_used = time.monotonic()
+
+
+def context_window(config: dict) -> int:
+    """The longest sequence the model's config says it handles (its own or its text model's)."""
+    for scope in (config, config.get("text_config") or {}):
+        for key in _WINDOW_KEYS:
+            value = scope.get(key) if isinstance(scope, dict) else None
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                return value
+    return FALLBACK_CONTEXT_WINDOW
 
 
 def plan_eviction(
@@ -167,7 +182,7 @@ class Pool:
         footprint = mx.get_active_memory() - before
         vocab = config.get("vocab_size") or config.get("text_config", {}).get("vocab_size")
         lm = LoadedModel(disk.name, disk, model, tokenizer, footprint, vocab or len(tokenizer), options,
-                         weights=weights)
+                         weights=weights, window=context_window(config))
         self.models[disk.name] = lm
         self.load_counts[disk.name] += 1
         log(

@@ -40,7 +40,7 @@ def _raising_after(n: int, fn, part: str):
 
 
 class _FeedRaises:
-    """Stands in for a StopMatcher (which has __slots__): its feed raises, the rest is the real one."""
+    """Stands in for a StopMatcher (it has __slots__): feed raises, the rest is the real one."""
 
     def __init__(self, inner, part: str):
         self._inner = inner

@@ -72,7 +72,8 @@ CASES = [
      "invalid_request_error"),
     ("gguf bad repo id", "POST", "/admin/models/import-gguf", {"path": "/x.gguf", "repo_id": "no slash"}, {}, 400,
      "repo_id", "invalid_request_error"),
-    ("body too large", "POST", CHAT, b"x" * (9 * 1024 * 1024), {}, 413, None, "invalid_request_error"),
+    ("body too large", "POST", CHAT, b"x" * (17 * 1024 * 1024), {}, 413, None,
+     "invalid_request_error"),
 ]
 
 
@@ -97,9 +98,11 @@ def test_bad_input(sidecar, case):
 
 
 def test_chat_template_error_is_422(sidecar, qwen3):
-    # Qwen3's template iterates `tools`; a number there makes rendering raise inside jinja.
-    body = {"model": qwen3["repo_id"], "messages": [{"role": "user", "content": "x"}], "max_tokens": 2,
-            "chat_template_kwargs": {"tools": 5}}
+    # Qwen3's template iterates an assistant turn's `tool_calls`; a number there makes jinja raise.
+    messages = [{"role": "user", "content": "x"},
+                {"role": "assistant", "content": "", "tool_calls": 5},
+                {"role": "user", "content": "y"}]
+    body = {"model": qwen3["repo_id"], "messages": messages, "max_tokens": 2}
     r = sidecar.client.post(CHAT, json=body)
     assert r.status_code == 422, r.text
     error = r.json()["error"]

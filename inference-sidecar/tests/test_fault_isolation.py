@@ -96,7 +96,8 @@ def test_a_fault_fails_its_sequence_alone(faulty, llama, solo, part, protocol):
     batch_failures = len(faulty.events("generation_failed"))
     started = [threading.Event() for _ in PROMPTS]
     with ThreadPoolExecutor(len(PROMPTS) + 1) as pool:
-        good = [pool.submit(_run, faulty, _body(model, p), s) for p, s in zip(PROMPTS, started)]
+        good = [pool.submit(_run, faulty, _body(model, p), s)
+                for p, s in zip(PROMPTS, started, strict=True)]
         # The failing request joins a batch where all three are already decoding.
         for s in started:
             assert s.wait(60)

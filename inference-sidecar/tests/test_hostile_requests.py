@@ -28,10 +28,11 @@ def _stream_text(sc, body: dict) -> str:
         assert r.status_code == 200
         events = read_sse(r)
     assert events[-1] == "[DONE]" and "error" not in events[-2], events[-2:]
-    return "".join(e["choices"][0]["delta"].get("content") or "" for e in events[:-1] if e["choices"])
+    chunks = [e for e in events[:-1] if e["choices"]]
+    return "".join(e["choices"][0]["delta"].get("content") or "" for e in chunks)
 
 
-# ---- finding 1: seed -1 ---------------------------------------------------------------------------
+# ---- finding 1: seed -1 --------------------------------------------------------------------------
 
 def test_negative_seed_means_no_seed_and_hurts_no_one(sidecar, llama):
     model = llama["repo_id"]
@@ -48,13 +49,13 @@ def test_negative_seed_means_no_seed_and_hurts_no_one(sidecar, llama):
 
 
 def test_seed_beyond_64_bits_is_400(sidecar, llama):
-    r = sidecar.client.post(CHAT, json=chat_body(llama["repo_id"], "x", max_tokens=2, temperature=0.5,
-                                                 seed=2**64))
+    body = chat_body(llama["repo_id"], "x", max_tokens=2, temperature=0.5, seed=2**64)
+    r = sidecar.client.post(CHAT, json=body)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["param"] == "seed"
 
 
-# ---- finding 2: chat_template_kwargs ----------------------------------------------------------------
+# ---- finding 2: chat_template_kwargs -------------------------------------------------------------
 
 FORBIDDEN_KWARGS = [
     {"chat_template": "{% for m in messages %}{{ m.content }}{% endfor %}"},
@@ -73,15 +74,16 @@ FORBIDDEN_KWARGS = [
 @pytest.mark.parametrize("kwargs", FORBIDDEN_KWARGS, ids=[next(iter(k)) for k in FORBIDDEN_KWARGS])
 def test_chat_template_kwargs_outside_the_switches_are_400(sidecar, qwen3, kwargs):
     key = next(iter(kwargs))
-    body = chat_body(qwen3["repo_id"], "x", max_tokens=1, temperature=0, chat_template_kwargs=kwargs)
+    body = chat_body(qwen3["repo_id"], "x", max_tokens=1, temperature=0,
+                     chat_template_kwargs=kwargs)
     r = sidecar.client.post(CHAT, json=body)
     assert r.status_code == 400, r.text
     error = r.json()["error"]
     assert error["param"] == "chat_template_kwargs" and error["type"] == "invalid_request_error"
     assert f"'{key}'" in error["message"]
     # The Anthropic endpoint answers in its own shape.
-    body = {"model": qwen3["repo_id"], "max_tokens": 1, "messages": [{"role": "user", "content": "x"}],
-            "chat_template_kwargs": kwargs}
+    body = {"model": qwen3["repo_id"], "max_tokens": 1, "chat_template_kwargs": kwargs,
+            "messages": [{"role": "user", "content": "x"}]}
     r = sidecar.client.post("/v1/messages", json=body)
     assert r.status_code == 400, r.text
     out = r.json()
@@ -93,7 +95,8 @@ def test_chat_template_kwargs_outside_the_switches_are_400(sidecar, qwen3, kwarg
                                     {"reasoning_effort": "extreme"}])
 def test_chat_template_switches_take_simple_values_only(sidecar, qwen3, kwargs):
     key = next(iter(kwargs))
-    body = chat_body(qwen3["repo_id"], "x", max_tokens=1, temperature=0, chat_template_kwargs=kwargs)
+    body = chat_body(qwen3["repo_id"], "x", max_tokens=1, temperature=0,
+                     chat_template_kwargs=kwargs)
     r = sidecar.client.post(CHAT, json=body)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["param"] == f"chat_template_kwargs.{key}"
@@ -118,16 +121,18 @@ def test_chat_template_switches_reach_the_template_on_both_apis(sidecar, qwen3):
     assert anthropic_tokens(off) > anthropic_tokens(on)
 
 
-# ---- finding 4: tools, max_tokens, body size, upgrades -----------------------------------------------
+# ---- finding 4 (issue's 9): tools, max_tokens, body size, upgrades ------------------------------
 
 @pytest.mark.parametrize(("tools", "param"), [
     ([{"type": "function"}], "tools[0].function"),
     ([{"type": "function", "function": {}}], "tools[0].function.name"),
     ([{"type": "function", "function": {"name": ""}}], "tools[0].function.name"),
-    ([{"type": "function", "function": {"name": "f", "parameters": 5}}], "tools[0].function.parameters"),
+    ([{"type": "function", "function": {"name": "f", "parameters": 5}}],
+     "tools[0].function.parameters"),
     ([{"function": {"name": "f"}}], "tools[0].type"),
     (["f"], "tools[0]"),
-], ids=["no-function", "no-name", "empty-name", "parameters-not-object", "no-type", "not-an-object"])
+], ids=["no-function", "no-name", "empty-name", "parameters-not-object", "no-type",
+        "not-an-object"])
 def test_tools_without_a_function_are_400(sidecar, qwen3, tools, param):
     body = chat_body(qwen3["repo_id"], "x", max_tokens=2, temperature=0, tools=tools)
     r = sidecar.client.post(CHAT, json=body)
@@ -136,7 +141,7 @@ def test_tools_without_a_function_are_400(sidecar, qwen3, tools, param):
 
 
 def test_max_tokens_is_bounded_by_the_model_window(sidecar, llama):
-    # random-llama has no context_length in its profile; its config says max_position_embeddings 4096.
+    # random-llama has no profile context_length; its config says max_position_embeddings 4096.
     body = {"model": llama["repo_id"], "prompt": [5] * 4090, "temperature": 0, "max_tokens": 10**9,
             "logit_bias": {"66": 100}}
     r = httpx.post(sidecar.url + "/v1/completions", json=body, headers=sidecar.headers, timeout=60)
@@ -153,7 +158,8 @@ def test_max_tokens_is_bounded_by_the_model_window(sidecar, llama):
 def test_body_limit_matches_the_gateway(sidecar, llama):
     # The gateway's gateway.maxBodyBytes default is 16 MiB; a body it forwards must not be 413 here.
     assert DEFAULT_MAX_BODY_BYTES == 16 * 1024 * 1024
-    body = {**chat_body(llama["repo_id"], "hi", max_tokens=1, temperature=0), "padding": "x" * (12 << 20)}
+    body = {**chat_body(llama["repo_id"], "hi", max_tokens=1, temperature=0),
+            "padding": "x" * (12 << 20)}
     r = sidecar.client.post(CHAT, json=body)
     assert r.status_code == 200, r.text[:300]
 

@@ -1,23 +1,5 @@
-// Security policy of the desktop window: the Content-Security-Policy, the webPreferences, and which
-// URLs may be shown in the window (only the UI's own origin; everything else opens in the browser).
-
-/** The UI is served by core on 127.0.0.1; it may talk only to that origin (HTTP and its WebSocket). */
-export function contentSecurityPolicy(uiOrigin: string): string {
-  const ws = uiOrigin.replace(/^http/, 'ws');
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    // Svelte sets some styles inline (style: directives); no inline scripts are allowed.
-    "style-src 'self' 'unsafe-inline'",
-    `connect-src 'self' ${ws}`,
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
+// Security policy of the desktop window: the webPreferences and which URLs may be shown in the
+// window (only the UI's own origin; everything else opens in the browser). The CSP is core's.
 
 export function webPreferences(
   preloadPath: string,

@@ -24,7 +24,8 @@ import { contract, events as contractEvents, type EventName } from '#shared/cont
 import { keychainCipher } from './keychain.ts';
 import { DEFAULT_SIZE, MIN_SIZE, restoreBounds, saveBounds } from './bounds.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL } from './channels.ts';
-import { contentSecurityPolicy, isExternalLink, sameOrigin, webPreferences } from './security.ts';
+import { contentSecurityPolicy } from '../core/http/index.ts';
+import { isExternalLink, sameOrigin, webPreferences } from './security.ts';
 import { TRAY_ICON_DATA_URL, trayMenu, trayTooltip } from './tray.ts';
 
 export const METHOD_NAMES = Object.keys(contract);

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .chat_template import ChatTemplateKwargs
+
 
 class _Body(BaseModel):
     # Clients (Claude Code, SDKs) send fields we do not use, e.g. cache_control; ignore them.
@@ -91,6 +93,8 @@ class CountTokensRequest(_Body):
     tools: list[Tool] | None = None
     tool_choice: ToolChoice | None = None
     thinking: ThinkingConfig | None = None
+    # Orchard extension, as on /v1/chat/completions; `thinking` above wins over enable_thinking.
+    chat_template_kwargs: ChatTemplateKwargs | None = None
 
 
 class MessagesRequest(CountTokensRequest):
@@ -123,6 +127,7 @@ class ChatRequest:
     enable_thinking: bool | None = None  # None: the model's default
     reasoning_budget: int | None = None
     stream: bool = False
+    template_kwargs: dict[str, Any] = field(default_factory=dict)  # allowed chat_template_kwargs
 
 
 def _text_of(content: str | list | None) -> str:
@@ -233,6 +238,8 @@ def to_chat_request(req: CountTokensRequest) -> ChatRequest:
 
     chat = ChatRequest(model=req.model, messages=messages, tools=tools, tool_choice=tool_choice,
                        enable_thinking=enable_thinking, reasoning_budget=budget)
+    if req.chat_template_kwargs is not None:
+        chat.template_kwargs = req.chat_template_kwargs.template_kwargs()
     if isinstance(req, MessagesRequest):
         if budget is not None and budget >= req.max_tokens:
             raise AnthropicRequestError("thinking.budget_tokens must be less than max_tokens")

@@ -9,6 +9,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from .chat_template import ChatTemplateKwargs
+
+# The largest seed an MLX random key takes (64 bits); negative ones mean "no seed".
+MAX_SEED = 2**64 - 1
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -33,7 +38,7 @@ class SamplingFields(_Body):
     presence_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
     frequency_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
     logit_bias: dict[str, Annotated[float, Field(ge=-100, le=100)]] | None = None
-    seed: int | None = None
+    seed: Annotated[int, Field(le=MAX_SEED)] | None = None
     n: Annotated[int, Field(ge=1, le=1)] = 1
     stop_token_ids: list[Annotated[int, Field(ge=0)]] | None = None
     # Count and length limits are checked by the text layer (text.stops), with a 400 naming them.
@@ -62,11 +67,29 @@ class NamedToolChoice(_Body):
     function: FunctionName
 
 
+class FunctionDefinition(BaseModel):
+    # Extra keys (strict, examples, …) reach the chat template as-is.
+    model_config = ConfigDict(extra="allow")
+
+    name: Annotated[str, Field(min_length=1, max_length=256)]
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+
+
+class ToolDefinition(BaseModel):
+    """A tool the template renders; without a function there is nothing to render or call."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["function"]
+    function: FunctionDefinition
+
+
 class ChatCompletionRequest(SamplingFields):
     messages: Annotated[list[ChatMessage], Field(min_length=1)]
     max_completion_tokens: Annotated[int, Field(ge=1)] | None = None
-    chat_template_kwargs: dict[str, Any] | None = None
-    tools: list[dict[str, Any]] | None = None
+    chat_template_kwargs: ChatTemplateKwargs | None = None
+    tools: list[ToolDefinition] | None = None
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
     parallel_tool_calls: bool | None = None
     # Orchard extension: override the tool-call format detected from the tokenizer/template.

@@ -168,19 +168,14 @@ async def set_memory(request: Request, body: MemoryUpdate) -> MemoryUpdateRespon
 
 @router.post("/models/import-gguf")
 async def import_gguf(request: Request, body: ImportGGUFRequest) -> ImportGGUFResponse:
+    # Imported here: the importer pulls in gguf and tokenizers, which the sidecar's start does not need.
+    from ..gguf_import import GGUFImportError
+    from ..gguf_import import import_gguf as run_import
+
     state = request.app.state.sidecar
     try:
-        module = importlib.import_module("orchard_sidecar.gguf_import")
-    except ImportError:
-        raise ApiError(503, "GGUF import is not available in this build.", type="server_error") from None
-    import_error = getattr(module, "GGUFImportError", ValueError)
-    try:
-        result = await state.engine.call(
-            module.import_gguf, Path(body.path), state.settings.cache_dir, body.repo_id
-        )
-    except import_error as e:
-        raise ApiError(422, f"GGUF import failed: {e}", param="path", code="gguf_import_failed") from None
-    except FileNotFoundError as e:
+        result = await state.engine.call(run_import, Path(body.path), state.settings.cache_dir, body.repo_id)
+    except (GGUFImportError, FileNotFoundError) as e:
         raise ApiError(422, f"GGUF import failed: {e}", param="path", code="gguf_import_failed") from None
     details = {**dataclasses.asdict(result), "path": str(result.path)}
     return ImportGGUFResponse(id=body.repo_id, imported=True, **details)

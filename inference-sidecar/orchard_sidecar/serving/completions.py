@@ -56,8 +56,10 @@ def to_params(body: SamplingFields, chat: bool) -> Params:
     )
     if isinstance(body, ChatCompletionRequest):
         p.messages = [_message(m) for m in body.messages]
-        p.template_kwargs = dict(body.chat_template_kwargs or {})
-        p.tools = body.tools
+        if body.chat_template_kwargs is not None:
+            p.template_kwargs = body.chat_template_kwargs.template_kwargs()
+        # As the client described them (extra keys included): that is what templates render.
+        p.tools = [t.model_dump(exclude_unset=True) for t in body.tools] if body.tools else None
         tc = body.tool_choice
         p.tool_choice = tc.model_dump() if hasattr(tc, "model_dump") else tc
         p.tool_format = body.tool_format

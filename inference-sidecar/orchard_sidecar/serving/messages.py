@@ -38,6 +38,7 @@ def to_params(chat: ChatRequest) -> Params:
         stop=chat.stop, stop_param="stop_sequences", enable_thinking=chat.enable_thinking,
         reasoning_budget=chat.reasoning_budget, max_tokens=chat.max_tokens,
         temperature=chat.temperature, top_p=chat.top_p, top_k=chat.top_k,
+        template_kwargs=dict(chat.template_kwargs),
     )
 
 

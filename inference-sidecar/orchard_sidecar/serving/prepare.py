@@ -31,7 +31,7 @@ from .pipeline import TextPipeline
 from .sampling import DEFAULT_TEMPERATURE, make_processors, make_sampler
 from .tool_grammar import forced_tools, tool_call_grammar
 
-# max_tokens when the request gives none and the model has no context_length set.
+# max_tokens when the request gives none and the model has no context_length set (and room).
 DEFAULT_MAX_TOKENS = 4096
 # reasoning_effort → reasoning tokens asked for; always capped to leave room for the answer.
 EFFORT_BUDGET: dict[str, int | None] = {"minimal": 128, "low": 512, "medium": 2048, "high": None}
@@ -102,7 +102,7 @@ def prepare(lm, p: Params) -> Prepared:
         prompt = _text_prompt(tokenizer, p.prompt, lm.vocab_size)
     if not prompt:
         raise bad_request("The prompt is empty after tokenization.", "messages" if p.chat else "prompt")
-    max_tokens = _max_tokens(p, len(prompt), lm.options.context_length)
+    max_tokens = _max_tokens(p, len(prompt), lm.options.context_length, lm.window)
 
     grammar = None
     try:
@@ -218,7 +218,7 @@ def _template_messages(messages: list[dict]) -> list[dict]:
     out = []
     for m in messages:
         calls = m.get("tool_calls")
-        if calls:
+        if calls and isinstance(calls, list):  # anything else is for the template to reject (422)
             m = {**m, "tool_calls": [_call_for_template(c) for c in calls]}
         out.append(m)
     return out
@@ -247,18 +247,29 @@ def _text_prompt(tokenizer, prompt: str | list[int] | None, vocab_size: int) -> 
     return tokenizer.encode(prompt, add_special_tokens=add_special)
 
 
-def _max_tokens(p: Params, prompt_len: int, context_length: int | None) -> int:
+def _max_tokens(p: Params, prompt_len: int, context_length: int | None, window: int) -> int:
+    """Tokens this request may generate; never more than the window has room for.
+
+    A profile's context_length is a contract: a request that overruns it is 400. Without one the
+    model's own window (from its config) bounds max_tokens as a ceiling, since clients such as
+    Claude Code send large max_tokens meaning "as much as you like".
+    """
     requested = p.max_tokens
-    if context_length is None:
-        return requested or DEFAULT_MAX_TOKENS
-    if prompt_len >= context_length:
+    limit = context_length or window
+    if prompt_len >= limit:
+        where = (f"this model's context length is {context_length}" if context_length else
+                 f"this model's window is {window} (from its config; a profile's context_length "
+                 f"overrides it)")
         raise bad_request(
-            f"The prompt is {prompt_len} tokens; this model's context length is {context_length}.",
+            f"The prompt is {prompt_len} tokens; {where}.",
             "messages" if p.chat else "prompt",
             "context_length_exceeded",
         )
+    room = limit - prompt_len
+    if context_length is None:
+        return min(requested or DEFAULT_MAX_TOKENS, room)
     if requested is None:
-        return context_length - prompt_len
+        return room
     if prompt_len + requested > context_length:
         raise bad_request(
             f"The prompt ({prompt_len} tokens) plus max_tokens ({requested}) is {prompt_len + requested} "

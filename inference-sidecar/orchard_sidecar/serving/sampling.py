@@ -33,7 +33,9 @@ def make_sampler(temperature: float, top_p: float | None, top_k: int | None, min
         filters.append(lambda x: apply_min_p(x, min_p))
     if top_k:
         filters.append(lambda x: apply_top_k(x, top_k))
-    seed = seed if seed is not None else secrets.randbits(63)
+    # A negative seed means "no seed" (clients send -1 for random, as OpenAI reads it); above 64
+    # bits the protocol refuses it. mx.random.key takes neither, and would fail mid-step.
+    seed = seed % 2**64 if seed is not None and seed >= 0 else secrets.randbits(63)
     state: list = []  # the key is made on first use, in the MLX thread
     scale = 1.0 / temperature
 

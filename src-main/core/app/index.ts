@@ -1,7 +1,6 @@
 // Composition root of core: logger, database, supervisor, RPC and (optionally) the HTTP server.
 // The Electron shell, `serve`, the CLI and tests all start Orchard through startCore.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { ensurePrivateDir, type Config } from '../config/index.ts';
 import { tokensEqual } from '../net/index.ts';

@@ -75,10 +75,7 @@ async function withServe<T>(config: Config, fn: (rpc: RpcClient) => Promise<T>):
   }
 }
 
-function withDb<T>(
-  config: Config,
-  fn: (d: { db: Database; repos: Repos }) => T,
-): T {
+function withDb<T>(config: Config, fn: (d: { db: Database; repos: Repos }) => T): T {
   const db = openDatabase(config.dbPath, { nativeBinding: config.sqliteBinding });
   try {
     return fn({ db, repos: createRepos(db, fileCipher(config.secretKeyFile)) });

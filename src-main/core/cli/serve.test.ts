@@ -94,6 +94,10 @@ describe('orchard serve (integration)', () => {
     const ui = await fetch(/UI (\S+)/.exec(line)![1]!);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toMatch(/<html|<!doctype/i);
+    // Web mode sends the desktop window's CSP: scripts and connections only to this origin.
+    const csp = ui.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${new URL(api).port}`);
   });
 
   it('CLI commands reach it: status, ps (pinned model preloaded, limit applied), load/unload', async () => {

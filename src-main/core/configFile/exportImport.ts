@@ -16,7 +16,8 @@ export interface ConfigFileStores {
 
 export function exportConfig(
   repos: ConfigFileStores,
-  opts: { withSecrets?: boolean } = {}): ConfigFile {
+  opts: { withSecrets?: boolean } = {},
+): ConfigFile {
   return {
     orchard: 1,
     profiles: repos.profiles.list().map((p) => ({

@@ -2,7 +2,11 @@
 // Plugged into the dispatcher's handler table with a spread by the composition root.
 import crypto from 'node:crypto';
 import { CoreError } from '../errors/index.ts';
-import { MessageMeta, type ChatMessage, type Conversation } from '#shared/contract/conversations.ts';
+import {
+  MessageMeta,
+  type ChatMessage,
+  type Conversation,
+} from '#shared/contract/conversations.ts';
 import type { Handlers } from '../rpc/dispatcher.ts';
 import type { ConversationRow, ConversationsStore, MessageRow } from './store.ts';
 

@@ -2,7 +2,7 @@
 // verified against its hashes, renamed into place; a hash mismatch is fetched once more from scratch.
 import fs from 'node:fs';
 import { sizeOf, type RepoCache } from '../hfcache/index.ts';
-import type { Http } from '../hub/hubHttp.ts';
+import type { Http } from '../hub/index.ts';
 import type { Job } from './jobState.ts';
 import type { LogLike, Tuning } from './options.ts';
 import { planRanges, rangeBytesDone, transfer } from './rangeFetch.ts';

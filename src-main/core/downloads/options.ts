@@ -1,8 +1,7 @@
 // What the download manager is built from, and the tuning it derives from that: connections, chunk size, stall
 // and retry timing, how often progress is announced and persisted, the disk reserve.
 import type { Database } from 'better-sqlite3';
-import type { HubClient } from '../hub/client.ts';
-import type { Http } from '../hub/hubHttp.ts';
+import type { Http, HubClient } from '../hub/index.ts';
 import type { FreeSpace } from './diskSpace.ts';
 import type { ModelInventory } from './snapshot.ts';
 

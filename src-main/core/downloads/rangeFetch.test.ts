@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttp, type Http } from '../hub/hubHttp.ts';
+import { createHttp, type Http } from '../hub/index.ts';
 import { startHubServer, type HubServer } from '../../../test-support/hub/server.ts';
 import { writeFixtureRepo } from '../../../test-support/hub/fixtures.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';

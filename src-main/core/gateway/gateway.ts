@@ -10,7 +10,7 @@ import { requestHandler } from './api/handler.ts';
 import { modelListing, type ModelKind } from './api/models.ts';
 import { createBreakers, type Breakers } from './routing/breaker.ts';
 import type { RouteExplanation } from './routing/explain.ts';
-import type { LocalModels } from './routing/localModels.ts';
+import type { LocalModels } from './upstream/localModels.ts';
 import { readSettings, routingService, type RoutingService } from './routing/service.ts';
 import { apiKeys, type ApiKeys } from './store/apiKeys.ts';
 import { createAuditLog, type AuditLog } from './store/auditLog.ts';

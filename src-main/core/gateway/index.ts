@@ -8,7 +8,7 @@ export {
   sidecarModelLister,
   type LocalModelLister,
   type LocalModels,
-} from './routing/localModels.ts';
+} from './upstream/localModels.ts';
 export {
   explainRoute,
   availableNames,

@@ -5,7 +5,10 @@ import path from 'node:path';
 import type { Router } from '../gateway/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { RpcServer } from '../rpc/index.ts';
+import { contentSecurityPolicy } from './csp.ts';
 import { serveStatic } from './static.ts';
+
+export { contentSecurityPolicy };
 
 export interface HttpServer {
   port: number;
@@ -21,6 +24,7 @@ export async function startHttpServer(opts: {
   log: Logger;
 }): Promise<HttpServer> {
   const root = path.resolve(opts.rendererDir);
+  let port = 0;
   const server = http.createServer((req, res) => {
     opts.router
       .handle(req, res)
@@ -30,7 +34,12 @@ export async function startHttpServer(opts: {
           res.writeHead(405, { allow: 'GET, HEAD' }).end();
           return;
         }
-        serveStatic(root, req, res);
+        serveStatic(
+          root,
+          req,
+          res,
+          contentSecurityPolicy(`http://${opts.host ?? '127.0.0.1'}:${port}`),
+        );
       })
       .catch((e: unknown) => {
         opts.log.error('http handler failed', { error: String(e) });
@@ -48,7 +57,7 @@ export async function startHttpServer(opts: {
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   return {
     port,
     close: () =>

@@ -28,10 +28,19 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
-export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+export function serveStatic(
+  root: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  csp: string,
+): void {
   const index = path.join(root, 'index.html');
   if (!fs.existsSync(index)) {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-security-policy': csp,
+      'content-type': 'text/html; charset=utf-8',
+    });
     res.end(NOT_BUILT);
     return;
   }
@@ -47,6 +56,7 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
   const target = inside && fs.existsSync(file) && fs.statSync(file).isFile() ? file : index;
   res.writeHead(200, {
     ...SECURITY_HEADERS,
+    'content-security-policy': csp,
     'content-type': TYPES[path.extname(target)] ?? 'application/octet-stream',
     'cache-control': target === index ? 'no-store' : 'public, max-age=3600',
   });

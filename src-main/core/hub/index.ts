@@ -6,6 +6,8 @@ export {
   DEFAULT_HUB_URL,
   type Http,
   type HttpOptions,
+  type BodyResponse,
+  type BodyReader,
 } from './hubHttp.ts';
 export {
   createHubClient,

@@ -3,12 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readRef, readTreeCache, repoCache, repoIdFromFolder } from '../hfcache/index.ts';
-import {
-  parseConfig,
-  summarizeConfig,
-  type ModelKind,
-  type Quantization,
-} from '../hub/modelConfig.ts';
+import { parseConfig, summarizeConfig, type ModelKind, type Quantization } from '../hub/index.ts';
 
 export interface LibraryModel {
   repoId: string;

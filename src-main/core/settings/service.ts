@@ -4,7 +4,11 @@ import fs from 'node:fs';
 import type { Config } from '../config/index.ts';
 import type { Cipher } from '../db/index.ts';
 import { CoreError } from '../errors/index.ts';
-import { SettingsFields, type SettingsPatch, type SettingsView } from '#shared/contract/settings.ts';
+import {
+  SettingsFields,
+  type SettingsPatch,
+  type SettingsView,
+} from '#shared/contract/settings.ts';
 import type { SettingsStore } from './store.ts';
 
 /** Where each field lives in the settings table (gateway and library keys are the ones those areas read). */

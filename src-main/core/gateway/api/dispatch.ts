@@ -7,13 +7,13 @@ import type { Logger } from '../../log/index.ts';
 import { GatewayError } from '../errors.ts';
 import type { Breakers } from '../routing/breaker.ts';
 import type { Backend } from '../routing/explain.ts';
-import type { LocalModels } from '../routing/localModels.ts';
 import type { RoutingService } from '../routing/service.ts';
 import type { AuditRecord } from '../store/auditLog.ts';
 import type { StreamStep } from '../translate/framer.ts';
 import type { Usage } from '../translate/usage.ts';
 import { attempt, type LocalBackend } from '../upstream/attempt.ts';
 import { ENDPOINT_PATHS, type Endpoint } from '../upstream/endpoints.ts';
+import type { LocalModels } from '../upstream/localModels.ts';
 import type { Outcome } from '../upstream/outcome.ts';
 import { sendJson, write } from './bodyIo.ts';
 

@@ -3,13 +3,11 @@
 import { parseArguments } from './openaiToAnthropic.ts';
 import type {
   ABlock,
-  AEvent,
   AMessagesRequest,
   AMessagesResponse,
   Json,
   OAChatRequest,
   OAChatResponse,
-  OAChunk,
   OAMessage,
   OAToolCall,
 } from './shapes.ts';

@@ -2,14 +2,12 @@
 // has its own module). Sampling values are copied only when present (temperature 0 stays 0), never `||`.
 import type {
   ABlock,
-  AEvent,
   AMessage,
   AMessagesRequest,
   AMessagesResponse,
   Json,
   OAChatRequest,
   OAChatResponse,
-  OAChunk,
   OAMessage,
   OAToolCall,
 } from './shapes.ts';

@@ -312,7 +312,8 @@ export class ChatState {
         reasoning: d.reasoning === '' ? null : d.reasoning,
         meta,
       });
-      this.messages = [...this.messages, m];
+      // Opening another conversation stops the answer, which is then stored while that one shows.
+      if (this.currentId === conversationId) this.messages = [...this.messages, m];
     });
     this.draft = null;
   }

@@ -136,7 +136,12 @@ describe('DownloadsState', () => {
 
   it('rereads a job when its state changes, and the whole list if that job is gone', async () => {
     table.set('d1', download('d1', { status: 'failed', error: 'disk full' }));
-    core.emit('downloadState', { id: 'd1', repoId: 'org/d1', status: 'failed', error: 'disk full' });
+    core.emit('downloadState', {
+      id: 'd1',
+      repoId: 'org/d1',
+      status: 'failed',
+      error: 'disk full',
+    });
     await settle();
     expect(state.jobs[0]).toMatchObject({ status: 'failed', error: 'disk full' });
 

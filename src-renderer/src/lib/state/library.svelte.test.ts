@@ -14,9 +14,7 @@ describe('LibraryState', () => {
   let state: LibraryState;
 
   beforeEach(async () => {
-    disk = new Map(
-      ['org/a', 'org/b'].map((id) => [id, libraryModel(id, { sizeBytes: 1.5 * GB })]),
-    );
+    disk = new Map(['org/a', 'org/b'].map((id) => [id, libraryModel(id, { sizeBytes: 1.5 * GB })]));
     loaded = new Map();
     core = new FakeCore()
       .answer('library.list', () => [...disk.values()])
@@ -64,10 +62,12 @@ describe('LibraryState', () => {
     await done;
     expect(state.busy).toEqual([]);
     expect(state.status).toBe('Unloaded org/a.');
-    expect(core.calls.slice(before).map((c) => c.method).sort()).toEqual([
-      'library.list',
-      'models.list',
-    ]);
+    expect(
+      core.calls
+        .slice(before)
+        .map((c) => c.method)
+        .sort(),
+    ).toEqual(['library.list', 'models.list']);
   });
 
   it('loads, pins and unpins with a message for each', async () => {
@@ -111,7 +111,10 @@ describe('LibraryState', () => {
   describe('importGguf', () => {
     it('answers a bad form field by field without asking core', async () => {
       const errors = await state.importGguf('model.bin', 'no slash');
-      expect(errors).toEqual({ path: 'use an absolute path', repoId: 'a name like local/my-model' });
+      expect(errors).toEqual({
+        path: 'use an absolute path',
+        repoId: 'a name like local/my-model',
+      });
       expect(core.inputs('models.importGguf')).toEqual([]);
       expect(state.importing).toBe(false);
     });

@@ -58,7 +58,10 @@ describe('LogsState', () => {
   it('shows one page of rows with the total and the daily totals for the same filters', async () => {
     expect(await state.query({ model: 'org/odd' }, PAGE_SIZE)).toEqual({});
     expect(state.rows.map((r) => r.requestId)).toEqual(
-      rows.filter((r) => r.model === 'org/odd').slice(PAGE_SIZE, 2 * PAGE_SIZE).map((r) => r.requestId),
+      rows
+        .filter((r) => r.model === 'org/odd')
+        .slice(PAGE_SIZE, 2 * PAGE_SIZE)
+        .map((r) => r.requestId),
     );
     expect(state.total).toBe(30);
     expect(state.offset).toBe(PAGE_SIZE);

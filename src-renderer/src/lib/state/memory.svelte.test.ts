@@ -16,7 +16,9 @@ describe('MemoryState', () => {
       .answer('memory.status', () => memoryStatus({ activeBytes: 3 * GB }))
       .answer('models.list', () => [])
       .answer('memory.setLimit', ({ limit }) =>
-        memoryStatus({ limitBytes: 'gb' in limit ? limit.gb * GB : (limit.percent / 100) * 16 * GB }),
+        memoryStatus({
+          limitBytes: 'gb' in limit ? limit.gb * GB : (limit.percent / 100) * 16 * GB,
+        }),
       );
     state = new MemoryState(appWith(core));
   });

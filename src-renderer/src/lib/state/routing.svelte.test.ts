@@ -102,7 +102,11 @@ describe('RoutingState', () => {
 
     it('places core’s refusal next to the field it names, or the whole form', async () => {
       const input = { pattern: 'x', target: { kind: 'provider', providerId: 'nope', model: 'm' } };
-      core.fail('routing.addRule', 'invalid rule: target.providerId: unknown provider', 'validation');
+      core.fail(
+        'routing.addRule',
+        'invalid rule: target.providerId: unknown provider',
+        'validation',
+      );
       expect(await state.saveRule(null, input as never)).toEqual({
         ok: false,
         errors: { target: 'unknown provider' },

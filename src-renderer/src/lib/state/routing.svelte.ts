@@ -138,13 +138,14 @@ export class RoutingState {
   }
 
   async #run(fn: () => Promise<void>): Promise<void> {
-    this.error = null;
+    let failure: string | null = null;
     try {
       await fn();
     } catch (e) {
-      this.error = errorMessage(e);
-    } finally {
-      await this.load();
+      failure = errorMessage(e);
     }
+    await this.load();
+    // A successful reload clears the error; why the operation failed must still show.
+    if (failure !== null) this.error = failure;
   }
 }

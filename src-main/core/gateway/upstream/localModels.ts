@@ -2,7 +2,7 @@
 // request never waits for (or competes with) a /v1/models call unless its own name is missing from it.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LocalBackend } from '../upstream/attempt.ts';
+import type { LocalBackend } from './attempt.ts';
 
 /**
  * What the request path asks of the local model list: the remembered list and, where the lister has it, a
