@@ -37,19 +37,36 @@ const into = (folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
 const LAYERS = [
   {
     folders: ['errors'],
-    regex: '^\\.\\.(/|$)',
-    message: 'errors/ is the bottom layer of core: it imports nothing else from core.',
+    patterns: [
+      {
+        regex: '^\\.\\.(/|$)',
+        message: 'errors/ is the bottom layer of core: it imports nothing else from core.',
+      },
+    ],
   },
   {
     folders: ['log', 'config', 'db'],
-    regex: into([...AREAS, ...TOP]),
-    message: `log/, config/ and db/ sit below the areas: they import only from ${LOWER.join(', ')}.`,
+    patterns: [
+      {
+        regex: into([...AREAS, ...TOP]),
+        message: `log/, config/ and db/ sit below the areas: they import only from ${LOWER.join(', ')}.`,
+      },
+    ],
   },
   {
     folders: AREAS,
-    regex: into(TOP),
-    message:
-      'Areas sit below app/ (the composition root) and cli/: an area never imports them; app hands it what it needs.',
+    patterns: [
+      {
+        regex: into(TOP),
+        message:
+          'Areas sit below app/ (the composition root) and cli/: an area never imports them; app hands it what it needs.',
+      },
+      {
+        // Anything under another area's folder but its index.ts (the area's public surface).
+        regex: `^(\\.\\./)+(${AREAS.join('|')})/(?!index\\.ts$)`,
+        message: "Another area is imported only through its index.ts, the area's public surface.",
+      },
+    ],
   },
 ];
 
@@ -101,10 +118,10 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': coreImports() },
   },
   // Product code imports only downward; a test may start the whole core (app/) to drive its area.
-  ...LAYERS.map(({ folders, regex, message }) => ({
+  ...LAYERS.map(({ folders, patterns }) => ({
     files: folders.map((f) => `${CORE}/${f}/**`),
     ignores: ['**/*.test.ts'],
-    rules: { 'no-restricted-imports': coreImports({ regex, message }) },
+    rules: { 'no-restricted-imports': coreImports(...patterns) },
   })),
   {
     files: ['src-renderer/**'],

@@ -5,8 +5,10 @@
 export type MarkdownSource = 'answer' | 'card';
 
 export interface MarkdownPolicy {
-  /** Elements kept; others are dropped (their text stays, except for script-like ones). */
+  /** Elements kept; others are dropped, their text kept unless they are in dropWithContent. */
   readonly tags: readonly string[];
+  /** Dropped elements whose text goes too: code, raw text, or not prose (svg, media, frames). */
+  readonly dropWithContent: readonly string[];
   /** Attributes kept, per element. */
   readonly attributes: Readonly<Record<string, readonly string[]>>;
   /** URL schemes each URL attribute accepts; `#fragment` links are also kept. */
@@ -60,14 +62,53 @@ const ATTRIBUTES = {
   img: ['src', 'alt', 'title', 'width', 'height'],
 } as const;
 
+// DOMPurify's default list and sanitize-html's, united so both sides drop the same text.
+const DROP_WITH_CONTENT = [
+  'script',
+  'style',
+  'template',
+  'noscript',
+  'noembed',
+  'noframes',
+  'plaintext',
+  'xmp',
+  'textarea',
+  'option',
+  'select',
+  'iframe',
+  'object',
+  'head',
+  'title',
+  'audio',
+  'video',
+  'colgroup',
+  'svg',
+  'math',
+  'annotation-xml',
+  'foreignobject',
+  'desc',
+  'mi',
+  'mn',
+  'mo',
+  'ms',
+  'mtext',
+  'selectedcontent',
+];
+
 const LINK_SCHEMES = ['http', 'https', 'mailto'];
 
 const POLICIES: Record<MarkdownSource, MarkdownPolicy> = {
   // No images in answers: an image is fetched as soon as it is shown, so a URL written by a
   // prompt-injected model could carry the conversation out before anyone reads it.
-  answer: { tags: TEXT_TAGS, attributes: ATTRIBUTES, schemes: { href: LINK_SCHEMES, src: [] } },
+  answer: {
+    tags: TEXT_TAGS,
+    dropWithContent: DROP_WITH_CONTENT,
+    attributes: ATTRIBUTES,
+    schemes: { href: LINK_SCHEMES, src: [] },
+  },
   card: {
     tags: [...TEXT_TAGS, 'img'],
+    dropWithContent: DROP_WITH_CONTENT,
     attributes: ATTRIBUTES,
     schemes: { href: LINK_SCHEMES, src: ['https'] },
   },

@@ -32,7 +32,8 @@ export const ProviderConfig = z
     format: z.enum(['openai', 'anthropic']),
     baseUrl: z.url({ protocol: /^https?$/ }),
     models: z.array(Name).max(1000).default([]),
-    /** Plaintext, present only in exports made with --with-secrets; absent keeps the stored key. */
+    /** Plaintext, present only in exports made with --with-secrets; absent keeps the stored key (dropped
+     * instead when baseUrl moves the provider to another origin). */
     apiKey: z.string().min(1).nullable().optional(),
   })
   .strict();
@@ -64,6 +65,12 @@ export const configFileMethods = {
   ),
   'config.import': method(
     z.object({ config: z.unknown() }).strict(),
-    z.object({ profiles: z.number(), routingRules: z.number(), providers: z.number() }),
+    z.object({
+      profiles: z.number(),
+      routingRules: z.number(),
+      providers: z.number(),
+      /** Providers whose stored key was dropped: the file moved them to another origin without a key. */
+      keysDropped: z.array(z.string()),
+    }),
   ),
 } as const;

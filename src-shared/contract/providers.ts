@@ -43,9 +43,10 @@ export const ProviderView = z.object({
 
 export const providerMethods = {
   'providers.add': method(ProviderInput, ProviderView),
+  /** Without a new apiKey, a baseUrl on another origin drops the stored key (keyDropped: true). */
   'providers.update': method(
     z.object({ id: z.string().min(1).max(200), patch: ProviderPatch }).strict(),
-    ProviderView,
+    ProviderView.extend({ keyDropped: z.boolean() }),
   ),
   'providers.remove': method(Id, Ok),
   'providers.test': method(

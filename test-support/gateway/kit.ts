@@ -123,6 +123,8 @@ export interface GatewayServer {
   db: Database;
   repos: Repos;
   dbFile: string;
+  /** What the gateway logged, one object per line. */
+  logLines: Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -140,7 +142,7 @@ export async function startGateway(opts: {
   const db = openDatabase(dbFile);
   const repos = createRepos(db, aesCipher(crypto.randomBytes(32)));
   for (const [k, v] of Object.entries(opts.settings ?? {})) repos.settings.set(k, v);
-  const { log } = memoryLogger();
+  const { log, lines: logLines } = memoryLogger();
   const gateway = createGateway({
     db,
     repos,
@@ -167,6 +169,7 @@ export async function startGateway(opts: {
     db,
     repos,
     dbFile,
+    logLines,
     close: async () => {
       await new Promise<void>((r) => {
         server.close(() => r());

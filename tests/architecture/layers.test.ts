@@ -1,5 +1,6 @@
 // Architecture check: the layers of src-main/core (errors; log, config, db; the areas; app and cli), each
-// importing only downward. Plants imports into virtual files and lints them with the repository's config.
+// importing only downward, and an area reaching another only through its index.ts. Plants imports into
+// virtual files and lints them with the repository's own ESLint config.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ESLint } from 'eslint';
@@ -20,6 +21,7 @@ async function violations(file: string, code: string): Promise<string[]> {
 const ERRORS = 'errors/ is the bottom layer of core';
 const LOWER = 'log/, config/ and db/ sit below the areas';
 const AREA = 'Areas sit below app/';
+const SURFACE = 'Another area is imported only through its index.ts';
 
 const LOWER_FOLDERS = ['errors', 'log', 'config', 'db'];
 const TOP_FOLDERS = ['app', 'cli'];
@@ -44,6 +46,17 @@ describe('the layers of core', () => {
     ['src-main/core/gateway/x.ts', "import { createRepos } from '../app/stores.ts';", AREA],
     ['src-main/core/gateway/api/x.ts', "import { run } from '../../cli/index.ts';", AREA],
     ['src-main/core/settings/x.ts', "import type { Core } from '../app/index.ts';", AREA],
+    [
+      'src-main/core/memory/x.ts',
+      "import type { SettingsStore } from '../settings/store.ts';",
+      SURFACE,
+    ],
+    [
+      'src-main/core/gateway/api/x.ts',
+      "import { applyProfile } from '../../profiles/apply.ts';",
+      SURFACE,
+    ],
+    ['src-main/core/library/x.ts', "export { layout } from '../hfcache/layout/index.ts';", SURFACE],
   ])('%s: %s is an error', async (file, code, message) => {
     expect(await violations(file, code)).toEqual([expect.stringContaining(message)]);
   });
@@ -55,6 +68,8 @@ describe('the layers of core', () => {
     ['src-main/core/log/x.ts', "import type { Config } from '../config/index.ts';"],
     ['src-main/core/settings/x.ts', "import { openDatabase } from '../db/index.ts';"],
     ['src-main/core/memory/x.ts', "import { loadOptions } from '../profiles/index.ts';"],
+    ['src-main/core/memory/x.ts', "import { memoryStatus } from './policy.ts';"],
+    ['src-main/core/gateway/api/x.ts', "import { routingService } from '../routing/service.ts';"],
     ['src-main/core/app/x.ts', "import { memoryHandlers } from '../memory/index.ts';"],
     ['src-main/core/cli/x.ts', "import { startCore } from '../app/index.ts';"],
     // A test may start the whole core to drive its area through RPC.

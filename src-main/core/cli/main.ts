@@ -271,7 +271,10 @@ export async function run(
           print(
             counts,
             () =>
-              `Imported ${counts.profiles} profiles, ${counts.routingRules} routing rules, ${counts.providers} providers`,
+              `Imported ${counts.profiles} profiles, ${counts.routingRules} routing rules, ${counts.providers} providers` +
+              (counts.keysDropped.length
+                ? `\nAPI key dropped (base URL moved to another origin; add the key again): ${counts.keysDropped.join(', ')}`
+                : ''),
           );
           return EXIT.ok;
         }

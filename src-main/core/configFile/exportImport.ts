@@ -5,7 +5,7 @@ import type { Database } from 'better-sqlite3';
 import { ConfigFile } from '#shared/contract/configFile.ts';
 import { CoreError } from '../errors/index.ts';
 import type { ProvidersStore, RoutingRulesStore } from '../gateway/index.ts';
-import type { ProfilesStore } from '../profiles/store.ts';
+import type { ProfilesStore } from '../profiles/index.ts';
 
 /** The stores a config file reads from and writes to. */
 export interface ConfigFileStores {
@@ -52,7 +52,7 @@ export function importConfig(
   repos: ConfigFileStores,
   raw: unknown,
   now: () => number = Date.now,
-): { profiles: number; routingRules: number; providers: number } {
+): { profiles: number; routingRules: number; providers: number; keysDropped: string[] } {
   const cfg = parseConfig(raw);
   const defaults = cfg.profiles.filter((p) => p.isDefault);
   if (defaults.length > 1) {
@@ -61,6 +61,7 @@ export function importConfig(
       `invalid config at profiles: more than one profile has isDefault`,
     );
   }
+  const keysDropped: string[] = [];
   const apply = db.transaction(() => {
     const t = now();
     for (const p of cfg.profiles) {
@@ -91,9 +92,14 @@ export function importConfig(
     }
     for (const p of cfg.providers) {
       const cur = repos.providers.get(p.id);
-      // No key in the file keeps the stored one; an explicit null removes it.
-      const apiKey =
-        p.apiKey === undefined ? (cur ? repos.providers.apiKey(p.id) : null) : p.apiKey;
+      // No key in the file keeps the stored one, unless the file moves the provider to another
+      // origin (a shared file must not be able to send the key elsewhere); an explicit null removes it.
+      let apiKey = p.apiKey ?? null;
+      if (p.apiKey === undefined) {
+        const carried = repos.providers.carriedKey(p.id, p.baseUrl);
+        apiKey = carried.apiKey;
+        if (carried.dropped) keysDropped.push(p.name);
+      }
       repos.providers.upsert({ ...p, apiKey, createdAt: cur?.createdAt ?? t });
     }
     for (const r of cfg.routingRules) repos.routingRules.upsert(r);
@@ -108,5 +114,6 @@ export function importConfig(
     profiles: cfg.profiles.length,
     routingRules: cfg.routingRules.length,
     providers: cfg.providers.length,
+    keysDropped,
   };
 }

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../db/index.ts';
 import { createDispatcher, type Handlers } from '../rpc/index.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';
-import { profilesStore } from '../profiles/store.ts';
+import { profilesStore } from '../profiles/index.ts';
 import { conversationHandlers, conversationsStore } from './index.ts';
 
 describe('conversation handlers', () => {

@@ -6,18 +6,10 @@ import {
   MessageMeta,
   type ChatMessage,
   type Conversation,
+  type conversationMethods,
 } from '#shared/contract/conversations.ts';
-import type { Handlers } from '../rpc/dispatcher.ts';
+import type { Handlers } from '../rpc/index.ts';
 import type { ConversationRow, ConversationsStore, MessageRow } from './store.ts';
-
-type ConversationMethods =
-  | 'conversations.list'
-  | 'conversations.create'
-  | 'conversations.rename'
-  | 'conversations.delete'
-  | 'conversations.messages'
-  | 'conversations.addMessage'
-  | 'conversations.truncate';
 
 const DEFAULT_TITLE = 'Untitled chat';
 
@@ -45,22 +37,22 @@ export interface ConversationHandlerDeps {
   profileExists: (id: string) => boolean;
 }
 
-export type ConversationHandlers = Pick<Handlers, ConversationMethods>;
+export type ConversationHandlers = Pick<Handlers, keyof typeof conversationMethods>;
 
 export function conversationHandlers(
   d: ConversationHandlerDeps,
   now: () => number = Date.now,
 ): ConversationHandlers {
-  const repo = d.store;
+  const { store } = d;
   const mustGet = (id: string): ConversationRow => {
-    const c = repo.get(id);
+    const c = store.get(id);
     if (!c) throw new CoreError('not_found', `no conversation with id "${id}"`);
     return c;
   };
   const toConversation = (c: ConversationRow): Conversation => ({ ...c });
 
   return {
-    'conversations.list': () => repo.list().map(toConversation),
+    'conversations.list': () => store.list().map(toConversation),
     'conversations.create': ({ title, profileId }) => {
       if (profileId && !d.profileExists(profileId))
         throw new CoreError('not_found', `no profile with id "${profileId}"`);
@@ -72,26 +64,26 @@ export function conversationHandlers(
         createdAt: t,
         updatedAt: t,
       };
-      repo.insert(row);
+      store.insert(row);
       return toConversation(row);
     },
     'conversations.rename': ({ id, title }) => {
       mustGet(id);
-      repo.rename(id, title, now());
+      store.rename(id, title, now());
       return toConversation(mustGet(id));
     },
     'conversations.delete': ({ id }) => {
-      if (!repo.delete(id)) throw new CoreError('not_found', `no conversation with id "${id}"`);
+      if (!store.delete(id)) throw new CoreError('not_found', `no conversation with id "${id}"`);
       return { ok: true as const };
     },
     'conversations.messages': ({ id }) => {
       mustGet(id);
-      return repo.messages(id).map(toMessage);
+      return store.messages(id).map(toMessage);
     },
     'conversations.addMessage': ({ conversationId, role, content, reasoning, meta }) => {
       mustGet(conversationId);
       const createdAt = now();
-      const id = repo.addMessage({
+      const id = store.addMessage({
         conversationId,
         role,
         content,
@@ -111,7 +103,7 @@ export function conversationHandlers(
     },
     'conversations.truncate': ({ conversationId, fromMessageId }) => {
       mustGet(conversationId);
-      return { deleted: repo.deleteFrom(conversationId, fromMessageId) };
+      return { deleted: store.deleteFrom(conversationId, fromMessageId) };
     },
   };
 }

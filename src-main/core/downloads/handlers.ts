@@ -1,7 +1,7 @@
 // RPC handlers of downloads.* over the download manager, and the mapping of its events onto the contract's
 // event streams. Inputs arrive validated.
 import type { downloadMethods } from '#shared/contract/downloads.ts';
-import type { Handlers } from '../rpc/dispatcher.ts';
+import type { Handlers } from '../rpc/index.ts';
 import type { ProgressEvent, StateEvent } from './events.ts';
 import type { DownloadManager } from './manager.ts';
 import type { DownloadView } from './views.ts';

@@ -5,7 +5,8 @@ import type { GatewaySettings } from '#shared/contract/gatewaySettings.ts';
 import type { Database } from '../db/index.ts';
 import type { Logger } from '../log/index.ts';
 import { createDispatch } from './api/dispatch.ts';
-import { assertExposureAllowed, isLoopbackHost } from './api/guard.ts';
+import { assertExposureAllowed } from './api/guard.ts';
+import { isLoopbackHost } from '../net/index.ts';
 import { requestHandler } from './api/handler.ts';
 import { modelListing, type ModelKind } from './api/models.ts';
 import { createBreakers, type Breakers } from './routing/breaker.ts';
@@ -73,6 +74,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     cooldownMs: initial['gateway.breakerCooldownMs'],
   });
   const loopbackBind = isLoopbackHost(deps.host);
+  let wildcardWarned = false;
+  const onIgnoredWildcard = (): void => {
+    if (wildcardWarned) return;
+    wildcardWarned = true;
+    deps.log.warn(
+      'CORS origin `*` is ignored: it is honoured only when "require API key" is on (or on a LAN binding)',
+    );
+  };
   // Read on every request; parsed again only after a database write.
   const currentSettings = cachedByVersion(dbVersion(deps.db), () => readSettings(deps.repos));
 
@@ -95,7 +104,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     log: deps.log,
     audit,
     settings: currentSettings,
-    guard: { loopbackBind, keys, isInternalToken: deps.isInternalToken },
+    guard: { loopbackBind, keys, isInternalToken: deps.isInternalToken, onIgnoredWildcard },
     models,
     dispatch: createDispatch({
       routing,

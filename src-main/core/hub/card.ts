@@ -28,6 +28,7 @@ export function sanitizeCardHtml(html: string): string {
     allowedSchemesByTag: { img: [...policy.schemes.src] },
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
+    nonTextTags: [...policy.dropWithContent],
     transformTags: {
       '*': (tagName, attribs) => {
         const kept: sanitizeHtml.Attributes = {};

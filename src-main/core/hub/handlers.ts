@@ -1,7 +1,7 @@
 // RPC handlers of hub.* over the Hub client: search, and a model's details with the estimate of whether it fits
 // in memory. Inputs arrive validated.
 import type { hubMethods } from '#shared/contract/hub.ts';
-import type { Handlers } from '../rpc/dispatcher.ts';
+import type { Handlers } from '../rpc/index.ts';
 import type { HubClient } from './client.ts';
 import type { FitInput, FitResult } from './fit.ts';
 

@@ -1,7 +1,7 @@
 // RPC handlers of library.* over the library service, and of the GGUF import that adds a model to it.
 // Inputs arrive validated.
 import type { ggufImportMethods, libraryMethods } from '#shared/contract/library.ts';
-import type { Handlers } from '../rpc/dispatcher.ts';
+import type { Handlers } from '../rpc/index.ts';
 import { sidecarAdmin, type Supervisor } from '../sidecar/index.ts';
 import type { Library } from './service.ts';
 

@@ -2,7 +2,7 @@
 // calls into the sidecar's admin API, then the new memory status announced to every client.
 import type { memoryMethods, MemoryStatus } from '#shared/contract/memory.ts';
 import type { Handlers } from '../rpc/index.ts';
-import type { SettingsStore } from '../settings/store.ts';
+import type { SettingsStore } from '../settings/index.ts';
 import {
   sidecarAdmin,
   type AdminModelRow,

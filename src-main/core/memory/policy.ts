@@ -2,7 +2,7 @@
 // profiles preloaded at start, and a live status stream polled from GET /admin/memory.
 import os from 'node:os';
 import type { Logger } from '../log/index.ts';
-import { loadOptions } from '../profiles/apply.ts';
+import { loadOptions } from '../profiles/index.ts';
 import { MemoryLimit, type MemoryStatus } from '#shared/contract/memory.ts';
 import type { Profile } from '#shared/contract/profiles.ts';
 import {

@@ -2,7 +2,12 @@
 // Errors come back as {code, message}; a malformed call never reaches its handler.
 import { z } from 'zod';
 import { CoreError, toErrorPayload } from '../errors/index.ts';
-import { contract, type MethodName, type MethodParams, type MethodResult } from '#shared/contract/index.ts';
+import {
+  contract,
+  type MethodName,
+  type MethodParams,
+  type MethodResult,
+} from '#shared/contract/index.ts';
 
 export type Handlers = {
   [M in MethodName]: (params: MethodParams<M>) => MethodResult<M> | Promise<MethodResult<M>>;

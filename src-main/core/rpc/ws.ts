@@ -13,7 +13,6 @@ const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** Until a socket has shown the token, a frame can only be an auth frame, which is tiny. */
 const UNAUTHENTICATED_FRAME_BYTES = 4 * 1024;
 
-
 /**
  * ws has no public setter for a socket's frame limit; its receiver reads `_maxPayload` for every
  * frame, so raising it after authentication takes effect at once (ws is pinned in package.json).

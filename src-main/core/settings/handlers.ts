@@ -1,15 +1,13 @@
-// RPC handlers of the settings fragment (settings.*, logs.tail, apiKeys.*): inputs arrive validated.
-import type { ApiKeys } from '../gateway/index.ts';
-import { tailLogs } from '../log/tail.ts';
-import type { MethodParams, MethodResult } from '#shared/contract/index.ts';
+// RPC handlers of the Settings screen (settings.*, logs.tail, apiKeys.*): inputs arrive validated, the
+// settings service checks the whole patch again before it writes.
 import type { settingsMethods } from '#shared/contract/settings.ts';
 import { CoreError } from '../errors/index.ts';
+import type { ApiKeys } from '../gateway/index.ts';
+import { tailLogs } from '../log/tail.ts';
+import type { Handlers } from '../rpc/index.ts';
 import type { SettingsService } from './service.ts';
 
-type M = keyof typeof settingsMethods;
-export type SettingsHandlers = {
-  [K in M]: (p: MethodParams<K>) => MethodResult<K> | Promise<MethodResult<K>>;
-};
+export type SettingsHandlers = Pick<Handlers, keyof typeof settingsMethods>;
 
 export interface SettingsHandlerDeps {
   settings: SettingsService;

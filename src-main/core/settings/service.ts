@@ -97,6 +97,15 @@ export function settingsService(d: SettingsDeps): SettingsService {
     const missing = (patch.modelsFolders ?? []).find((f) => !dirCheck(f));
     if (missing !== undefined)
       throw new CoreError('validation', `modelsFolders: ${missing} is not a folder`);
+    const f = parsed.data;
+    // `*` lets any web page call the API: only while every caller must show a key (the setting, or a
+    // LAN address, which always requires one). The gateway ignores a stored `*` otherwise.
+    if (f.corsOrigins.includes('*') && !f.requireApiKey && LOOPBACK.has(f.host)) {
+      throw new CoreError(
+        'validation',
+        'corsOrigins: `*` (any origin) is allowed only when "require API key" is on; turn it on, or list the origins',
+      );
+    }
     if (patch.host !== undefined && !LOOPBACK.has(patch.host) && d.activeKeys() === 0) {
       throw new CoreError(
         'validation',

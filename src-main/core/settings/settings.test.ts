@@ -93,6 +93,25 @@ describe('settings rpc', () => {
     expect(settingsRows()).toBe(before);
   });
 
+  it('refuses CORS `*` unless API keys are required, writing nothing', async () => {
+    await rpc.call('settings.set', { requireApiKey: false, corsOrigins: [] });
+    const before = settingsRows();
+    await expect(rpc.call('settings.set', { corsOrigins: ['*'] })).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringMatching(/^corsOrigins: .*require API key/),
+    });
+    expect(settingsRows()).toBe(before);
+    const on = await rpc.call('settings.set', { requireApiKey: true, corsOrigins: ['*'] });
+    expect(on).toMatchObject({ requireApiKey: true, corsOrigins: ['*'] });
+    // Turning keys off would leave `*` without them.
+    await expect(rpc.call('settings.set', { requireApiKey: false })).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringMatching(/^corsOrigins: /),
+    });
+    expect(core.repos.settings.get('gateway.requireApiKey')).toBe(true);
+    await rpc.call('settings.set', { requireApiKey: false, corsOrigins: [] });
+  });
+
   it('stores the Hub token encrypted and never returns it', async () => {
     const token = 'hf_SecretToken123';
     const s = await rpc.call('settings.set', { hfToken: token });

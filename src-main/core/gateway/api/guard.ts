@@ -5,19 +5,8 @@ import type { GatewaySettings } from '#shared/contract/gatewaySettings.ts';
 import { CoreError } from '../../errors/index.ts';
 import { GatewayError } from '../errors.ts';
 import type { ApiKeys } from '../store/apiKeys.ts';
+import { hostName, isLoopbackHost } from '../../net/index.ts';
 import type { AuditRecord } from '../store/auditLog.ts';
-
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
-
-/** Host header name without port, for the DNS-rebinding check. */
-export function hostName(header: string | undefined): string {
-  if (!header) return '';
-  if (header.startsWith('[')) return header.slice(0, header.indexOf(']') + 1);
-  return header.split(':')[0] ?? '';
-}
 
 export function bearer(req: IncomingMessage): string | null {
   const auth = req.headers.authorization;
@@ -46,6 +35,8 @@ export interface GuardOptions {
   keys: ApiKeys;
   /** Tokens Orchard itself hands out (the web UI's per-launch token); accepted like an API key. */
   isInternalToken?: (token: string) => boolean;
+  /** Called whenever a stored CORS `*` is ignored because keys are optional (the gateway logs it once). */
+  onIgnoredWildcard?: () => void;
 }
 
 /**
@@ -68,18 +59,27 @@ export function guard(
       `Host '${req.headers.host ?? ''}' is not allowed on a loopback-bound server`,
     );
   }
+  const keyRequired = settings['gateway.requireApiKey'] || !opts.loopbackBind;
   const origin = req.headers.origin;
   if (origin !== undefined) {
+    const allowed = settings['gateway.corsOrigins'];
+    // `*` lets any web page call the API, so only while every caller needs a key: otherwise any site
+    // the user visits could use the local models (and the providers' keys) without one.
+    const anyOrigin = allowed.includes('*');
+    if (anyOrigin && !keyRequired) opts.onIgnoredWildcard?.();
     const sameOrigin = origin === `http://${req.headers.host ?? ''}`;
-    if (!sameOrigin && !settings['gateway.corsOrigins'].includes(origin)) {
+    if (anyOrigin && keyRequired && !sameOrigin) {
+      baseHeaders['access-control-allow-origin'] = '*';
+    } else if (sameOrigin || allowed.includes(origin)) {
+      baseHeaders['access-control-allow-origin'] = origin;
+      baseHeaders.vary = 'Origin';
+    } else {
       throw new GatewayError(
         403,
         'cors_origin_refused',
         `Origin '${origin}' is not on the gateway's CORS allow-list`,
       );
     }
-    baseHeaders['access-control-allow-origin'] = origin;
-    baseHeaders.vary = 'Origin';
     baseHeaders['access-control-expose-headers'] =
       'x-request-id, x-orchard-route, x-orchard-fallback';
   }
@@ -101,7 +101,6 @@ export function guard(
     if (opts.isInternalToken?.(token)) row.apiKeyId = 'internal';
     else row.apiKeyId = opts.keys.verify(token);
   }
-  const keyRequired = settings['gateway.requireApiKey'] || !opts.loopbackBind;
   if (keyRequired && row.apiKeyId === null) {
     throw new GatewayError(
       401,

@@ -21,7 +21,8 @@ export interface RoutingService {
   /** New order, first = highest priority; must name every rule exactly once. */
   reorderRules(ids: string[]): RouteRule[];
   addProvider(input: ProviderInput): ProviderInfo;
-  updateProvider(id: string, patch: ProviderPatch): ProviderInfo;
+  /** keyDropped: the new base URL is on another origin and no new key came with it. */
+  updateProvider(id: string, patch: ProviderPatch): ProviderInfo & { keyDropped: boolean };
   removeProvider(id: string): void;
   /** Plaintext key for one outgoing call; never cached, never logged. */
   providerKey(id: string): string | null;
@@ -174,23 +175,28 @@ export function routingService(
       repos.providers.upsert({ id, ...p.data, createdAt: now() });
       return providers().find((x) => x.id === id)!;
     },
-    updateProvider(id: string, patch: ProviderPatch): ProviderInfo {
+    updateProvider(id: string, patch: ProviderPatch): ProviderInfo & { keyDropped: boolean } {
       const cur = repos.providers.get(id);
       if (!cur) throw new CoreError('not_found', `no provider with id '${id}'`);
       const p = ProviderPatch.safeParse(patch);
       if (!p.success) throw invalid('provider', p.error);
-      // The stored key is re-encrypted only when a new one is given; `null` removes it.
-      const apiKey = p.data.apiKey !== undefined ? p.data.apiKey : repos.providers.apiKey(id);
+      const baseUrl = p.data.baseUrl ?? cur.baseUrl;
+      // A new key replaces the stored one and `null` removes it; without either the stored key stays,
+      // unless the new base URL is on another origin: a key never follows the provider elsewhere.
+      const carried =
+        p.data.apiKey !== undefined
+          ? { apiKey: p.data.apiKey, dropped: false }
+          : repos.providers.carriedKey(id, baseUrl);
       repos.providers.upsert({
         id,
         name: p.data.name ?? cur.name,
         format: p.data.format ?? cur.format,
-        baseUrl: p.data.baseUrl ?? cur.baseUrl,
+        baseUrl,
         models: p.data.models ?? cur.models,
-        apiKey,
+        apiKey: carried.apiKey,
         createdAt: cur.createdAt,
       });
-      return providers().find((x) => x.id === id)!;
+      return { ...providers().find((x) => x.id === id)!, keyDropped: carried.dropped };
     },
     removeProvider(id: string): void {
       if (!repos.providers.delete(id))

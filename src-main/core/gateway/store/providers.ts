@@ -40,7 +40,21 @@ export interface ProvidersStore {
   upsert(p: Omit<ProviderRow, 'hasApiKey'> & { apiKey: string | null }): void;
   /** The decrypted key, for one outgoing call. */
   apiKey(id: string): string | null;
+  /**
+   * The stored key as it may go with the provider moved to `baseUrl`: kept on the same origin (scheme,
+   * host, port), dropped on another, so an edit or an imported file cannot send the key elsewhere.
+   */
+  carriedKey(id: string, baseUrl: string): { apiKey: string | null; dropped: boolean };
   delete(id: string): boolean;
+}
+
+/** scheme://host:port of a URL; an unparsable one is its own origin, equal to nothing else. */
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
 }
 
 export function providersStore(db: Database, cipher: Cipher): ProvidersStore {
@@ -74,6 +88,13 @@ export function providersStore(db: Database, cipher: Cipher): ProvidersStore {
     apiKey: (id) => {
       const r = get.get(id);
       return r?.api_key_ciphertext ? cipher.decrypt(r.api_key_ciphertext) : null;
+    },
+    carriedKey: (id, baseUrl) => {
+      const r = get.get(id);
+      if (!r?.api_key_ciphertext) return { apiKey: null, dropped: false };
+      const from = originOf(r.base_url);
+      if (from === null || from !== originOf(baseUrl)) return { apiKey: null, dropped: true };
+      return { apiKey: cipher.decrypt(r.api_key_ciphertext), dropped: false };
     },
     delete: (id) => del.run(id).changes === 1,
   };

@@ -25,6 +25,7 @@ import { ENDPOINT_PATHS, PROTOCOL_OF, type Endpoint } from './endpoints.ts';
 import { errorOutcome, type Outcome } from './outcome.ts';
 import { withProfile } from './profileBody.ts';
 import { addProviderHeaders, providerPath, providerUrl } from './providerRequest.ts';
+import { providerFetch } from './providerFetch.ts';
 
 /** The sidecar, reached through the supervisor (secret added, fails at once when the child dies). */
 export interface LocalBackend {
@@ -124,9 +125,15 @@ export async function attempt(inp: AttemptInput): Promise<Outcome> {
       body: JSON.stringify(body),
       signal: inp.signal,
     };
-    res = b.kind === 'local' ? await inp.local.request(url, init) : await fetch(url, init);
+    res =
+      b.kind === 'local'
+        ? await inp.local.request(url, init)
+        : await providerFetch(b.provider.name, url, init);
   } catch (e) {
     if (inp.signal.aborted) throw e;
+    // A redirect elsewhere is the provider's configuration, not an outage: try the next backend, but
+    // leave its circuit alone.
+    if (e instanceof GatewayError) return { kind: 'failed', breaker: false, error: e };
     const what = b.kind === 'local' ? 'the local sidecar' : `provider '${b.provider.name}'`;
     return {
       kind: 'failed',

@@ -2,8 +2,9 @@
 // The key is decrypted for this call only and never appears in the result or the logs.
 import { performance } from 'node:perf_hooks';
 import { CoreError } from '../../errors/index.ts';
-import { upstreamError } from '../errors.ts';
+import { GatewayError, upstreamError } from '../errors.ts';
 import type { ProvidersStore } from '../store/providers.ts';
+import { providerFetch } from './providerFetch.ts';
 import { addProviderHeaders, providerUrl } from './providerRequest.ts';
 
 export interface ProviderTestResult {
@@ -28,7 +29,10 @@ export async function testProvider(
   addProviderHeaders(headers, p.format, key, {}, 'none');
   const t0 = performance.now();
   try {
-    const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await providerFetch(p.name, url, {
+      headers,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const text = await res.text();
     const latencyMs = Math.round(performance.now() - t0);
     if (!res.ok)
@@ -59,7 +63,8 @@ export async function testProvider(
       status: null,
       latencyMs: Math.round(performance.now() - t0),
       models: [],
-      error: `could not reach ${url}: ${(e as Error).message}`,
+      error:
+        e instanceof GatewayError ? e.message : `could not reach ${url}: ${(e as Error).message}`,
     };
   }
 }

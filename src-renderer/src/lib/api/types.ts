@@ -1,6 +1,12 @@
 // The one interface the UI uses to reach core, whatever carries it (Electron IPC or WebSocket).
 // Both transports deliver the dispatcher's {ok, result | error} envelope, so errors look alike.
-import type { EventName, EventPayload, MethodInput, MethodName, MethodResult } from '#shared/contract/index.ts';
+import type {
+  EventName,
+  EventPayload,
+  MethodInput,
+  MethodName,
+  MethodResult,
+} from '#shared/contract/index.ts';
 
 export type CallEnvelope =
   { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };

@@ -20,7 +20,7 @@ export class DownloadsState {
         doneBytes: p.doneBytes,
         totalBytes: p.totalBytes ?? j.totalBytes,
         speedBps: speed,
-        etaSeconds: speed > 0 && p.totalBytes ? (p.totalBytes - p.doneBytes) / (speed * 2) : null,
+        etaSeconds: speed > 0 && p.totalBytes ? (p.totalBytes - p.doneBytes) / speed : null,
       }));
     });
     app.api.on('downloadState', (s) => void this.#reload(s.id));

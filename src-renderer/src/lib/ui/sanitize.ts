@@ -33,6 +33,7 @@ export function sanitizeHtml(html: string, source: MarkdownSource): string {
   return purifier(source).sanitize(html, {
     ALLOWED_TAGS: [...policy.tags],
     ALLOWED_ATTR: [...new Set(Object.values(policy.attributes).flat())],
+    FORBID_CONTENTS: [...policy.dropWithContent],
     ALLOW_DATA_ATTR: false,
   });
 }

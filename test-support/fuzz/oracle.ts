@@ -1,0 +1,126 @@
+// What every fuzzed HTTP answer must satisfy: an answer at all, never a 5xx, and errors in the endpoint's
+// own shape (OpenAI's error object, or Anthropic's on /v1/messages*); successes must be well-formed.
+import type { HttpCase } from './httpCases.ts';
+import type { RawResult } from './rawHttp.ts';
+
+/** The error shape the API owes this request, by the gateway's documented rule; 'any' off the API. */
+export function expectedShape(c: HttpCase): 'openai' | 'anthropic' | 'any' {
+  let path: string;
+  try {
+    path = new URL(c.path, 'http://localhost').pathname.replace(/\/+$/, '');
+  } catch {
+    return 'any';
+  }
+  if (path !== '/v1' && !path.startsWith('/v1/')) return 'any';
+  const anthropicVersion = c.headers.some(([k]) => k.toLowerCase() === 'anthropic-version');
+  if (path.startsWith('/v1/messages') || (path.startsWith('/v1/models') && anthropicVersion))
+    return 'anthropic';
+  return 'openai';
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function shapeProblem(shape: 'openai' | 'anthropic', body: unknown): string | null {
+  if (!isObj(body)) return 'error body is not a JSON object';
+  if (shape === 'openai') {
+    const e = body.error;
+    if (!isObj(e)) return 'no OpenAI `error` object';
+    if (typeof e.message !== 'string' || typeof e.type !== 'string')
+      return 'OpenAI error lacks string message/type';
+    return null;
+  }
+  const e = body.error;
+  if (body.type !== 'error' || !isObj(e)) return 'not an Anthropic {type:"error", error:{…}}';
+  if (typeof e.type !== 'string' || typeof e.message !== 'string')
+    return 'Anthropic error lacks string type/message';
+  return null;
+}
+
+/** Node's own answers to a request its parser refuses: never from the API, never a body. */
+const WIRE_STATUSES = new Set([400, 413, 414, 417, 431]);
+
+/** Why this answer breaks the rules, or null when it is fine. */
+export function judgeHttp(c: HttpCase, r: RawResult): string | null {
+  if (r.kind === 'no-response') {
+    if (c.truncatedBody || c.wire) return null;
+    return `no answer (${r.reason}) after ${r.ms} ms; got: ${JSON.stringify(r.partial)}`;
+  }
+  const res = r.response;
+  const head = c.method === 'HEAD';
+  if (res.status >= 500) return `HTTP ${res.status}: ${preview(res.body)}`;
+  const fromApi = res.headers['x-request-id'] !== undefined;
+  const shape = expectedShape(c);
+  if (!fromApi) {
+    if (c.wire && WIRE_STATUSES.has(res.status)) return null;
+    if (shape === 'any') return null;
+    return `HTTP ${res.status} not answered by the API (no x-request-id): ${preview(res.body)}`;
+  }
+  if (!res.complete && !head) return `HTTP ${res.status} answer cut off: ${preview(res.body)}`;
+  const type = (res.headers['content-type'] ?? [''])[0]!;
+  if (res.status >= 400) {
+    if (head) return null;
+    if (shape === 'any') return null;
+    if (!type.startsWith('application/json'))
+      return `HTTP ${res.status} error with content-type ${type}: ${preview(res.body)}`;
+    let body: unknown;
+    try {
+      body = JSON.parse(res.body.toString('utf8'));
+    } catch {
+      return `HTTP ${res.status} error body is not JSON: ${preview(res.body)}`;
+    }
+    const p = shapeProblem(shape, body);
+    return p ? `HTTP ${res.status}, ${shape} shape expected: ${p}: ${preview(res.body)}` : null;
+  }
+  if (head || res.status === 204) return null;
+  if (type.startsWith('text/event-stream')) return streamProblem(res.body.toString('utf8'), shape);
+  if (type.startsWith('application/json')) {
+    try {
+      JSON.parse(res.body.toString('utf8'));
+    } catch {
+      return `HTTP ${res.status} body is not JSON: ${preview(res.body)}`;
+    }
+  }
+  return null;
+}
+
+/** A stream must carry JSON events and no error event: a valid request either fails up front or finishes. */
+function streamProblem(text: string, shape: string): string | null {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('data:')) continue;
+    const data = line.slice(5).trim();
+    if (data === '[DONE]') continue;
+    let ev: unknown;
+    try {
+      ev = JSON.parse(data);
+    } catch {
+      return `stream event is not JSON: ${JSON.stringify(data.slice(0, 200))}`;
+    }
+    if (isObj(ev) && (ev.error !== undefined || ev.type === 'error'))
+      return `error event in a ${shape} stream: ${JSON.stringify(ev).slice(0, 300)}`;
+  }
+  return null;
+}
+
+export function preview(b: Buffer, n = 300): string {
+  return JSON.stringify(b.subarray(0, n).toString('utf8'));
+}
+
+/** The request as a replayable description: method, path, headers and the first bytes of the body. */
+export function describeCase(c: HttpCase, bodyBytes = 400): string {
+  const headers = c.headers
+    .slice(0, 12)
+    .map(([k, v]) => {
+      const s = typeof v === 'string' ? v : `<bytes ${v.toString('hex')}>`;
+      return `${k}: ${s.length > 80 ? `${s.slice(0, 80)}…(${s.length})` : s}`;
+    })
+    .join(' | ');
+  const more = c.headers.length > 12 ? ` | …${c.headers.length - 12} more headers` : '';
+  const body =
+    c.body === null
+      ? 'no body'
+      : `${c.body.length} bytes: ${JSON.stringify(c.body.subarray(0, bodyBytes).toString('latin1'))}`;
+  const path = c.path.length > 200 ? `${c.path.slice(0, 200)}…(${c.path.length})` : c.path;
+  return `#${c.index} [${c.mutations.join(', ')}] ${c.method} ${path} {${headers}${more}} ${body}`;
+}
