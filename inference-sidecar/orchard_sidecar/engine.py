@@ -202,7 +202,7 @@ class Engine:
             for job in faulted:
                 del batch.jobs[job.uid]
                 log("sequence_failed", level="error", error=type(job.fault).__name__,
-                    sequences=len(batch.jobs))
+                    others=len(batch.jobs))
                 self._finish(job, "error", job.fault)
         stopped = []
         finished = {}  # uid -> model of sequences our text layer stopped cleanly (their KV is kept)
@@ -216,7 +216,7 @@ class Engine:
                 if r.finish_reason is None:
                     stopped.append(r.uid)
                 del batch.jobs[r.uid]
-                log("sequence_failed", level="error", error=type(e).__name__, sequences=len(batch.jobs))
+                log("sequence_failed", level="error", error=type(e).__name__, others=len(batch.jobs))
                 self._finish(job, "error", e)
                 continue
             if not stop and r.finish_reason is None:

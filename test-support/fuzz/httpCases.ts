@@ -376,10 +376,11 @@ function mutateBody(
       body[field] = deepText(rng);
       break;
     case 'edge number': {
-      const f = rng.chance(0.7) ? rng.pick(NUMERIC.filter((n) => ep.fields.includes(n))) : field;
-      body[f ?? field] = rng.pick(EDGE_NUMBERS);
-      log.push(`${kind} ${f ?? field}`);
-      return ep.budget.includes(f ?? field);
+      const numeric = NUMERIC.filter((n) => ep.fields.includes(n));
+      const f = numeric.length && rng.chance(0.7) ? rng.pick(numeric) : field;
+      body[f] = rng.pick(EDGE_NUMBERS);
+      log.push(`${kind} ${f}`);
+      return ep.budget.includes(f);
     }
     case 'remove':
       delete body[field];
@@ -401,6 +402,8 @@ function mutateBody(
       mutateMessages(rng, body, budget, log);
       return false;
   }
+  // The model name is kept in audit rows by design: the canary must not ride in it.
+  if (field === 'model' && toJsonText(body.model ?? null).includes(CANARY)) body.model = 'no-canary';
   log.push(`${kind} ${field}`);
   return ep.budget.includes(field);
 }

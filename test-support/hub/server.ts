@@ -1,5 +1,6 @@
 // Test support: a local server that speaks the Hugging Face Hub's HTTP protocol over repos in a fixture folder,
-// with a second "CDN" listener for LFS bodies and fault injection (drop, stall, 5xx, wrong bytes, slow rate).
+// with a second "CDN" listener for LFS bodies, fault injection (drop, stall, 5xx, wrong bytes, slow rate), and a
+// hostile mode that lies about commits, blob ids and file paths as a malicious mirror could.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -51,6 +52,18 @@ export type FaultRule = Fault & {
   times?: number;
 };
 
+/** What a hostile mirror lies about: values a client must refuse before any of them becomes a path. */
+export interface Hostile {
+  /** Commit sha reported for every repo (model info `sha`, X-Repo-Commit), and accepted as a revision. */
+  commit?: string;
+  /** Git blob id (`oid`) in the tree listing, by repo file path. */
+  oid?: Record<string, string>;
+  /** LFS sha256 (`lfs.oid`) in the tree listing, by repo file path. */
+  lfsOid?: Record<string, string>;
+  /** File path in the tree listing, by real repo file path. */
+  path?: Record<string, string>;
+}
+
 export interface HubServer {
   url: string;
   cdnUrl: string;
@@ -58,6 +71,8 @@ export interface HubServer {
   token: string;
   inject(rule: FaultRule): void;
   clearFaults(): void;
+  /** Turns hostile mode on (or off with null); it applies to every repo. */
+  setHostile(h: Hostile | null): void;
   /** Body bytes sent for a repo file (both hosts, all requests). */
   bytesServed(repo: string, file: string): number;
   /** Count of body requests (GET on resolve or CDN) per repo file. */
@@ -210,6 +225,7 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
   const lfsThreshold = opts.lfsThreshold ?? 10 * 1024 * 1024;
   let repos = await loadRepos(opts.root, lfsThreshold);
   let faults: Array<FaultRule & { left: number }> = [];
+  let hostile: Hostile | null = null;
   const served = new Map<string, number>();
   const bodyReqs = new Map<string, number>();
   const sockets = new Set<import('node:net').Socket>();
@@ -250,8 +266,10 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
 
   const findRepo = (id: string): Repo | undefined => repos.get(id);
 
+  const commitOf = (repo: Repo): string => hostile?.commit ?? repo.commit;
+
   const revisionOk = (repo: Repo, rev: string): boolean =>
-    rev === 'main' || rev === repo.commit || rev === 'HEAD';
+    rev === 'main' || rev === repo.commit || rev === 'HEAD' || rev === hostile?.commit;
 
   const statusFault = (
     res: http.ServerResponse,
@@ -374,7 +392,7 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
     const file = repo.files.find((f) => f.path === filePath);
     if (!file) return hubError(res, 404, 'EntryNotFound', `Entry not found: ${filePath}`);
     if (statusFault(res, file.path, 'resolve')) return;
-    const common = { 'X-Repo-Commit': repo.commit };
+    const common = { 'X-Repo-Commit': commitOf(repo) };
     if (file.lfs) {
       // The Hub answers LFS files with a redirect to its CDN and describes the linked blob in X-Linked-* headers.
       const location = `${cdnBase}/lfs/${repo.id}/${file.lfs.sha256}?file=${encodeURIComponent(file.path)}`;
@@ -421,7 +439,7 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
       id: repo.id,
       modelId: repo.id,
       author: repo.id.split('/')[0],
-      sha: repo.commit,
+      sha: commitOf(repo),
       lastModified: repo.meta.lastModified ?? now,
       createdAt: repo.meta.createdAt ?? now,
       private: repo.meta.private ?? false,
@@ -550,11 +568,17 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
       if (!recursive && parts.length > 1) continue;
       entries.push({
         type: 'file',
-        oid: f.gitOid,
+        oid: hostile?.oid?.[f.path] ?? f.gitOid,
         size: f.size,
-        path: f.path,
+        path: hostile?.path?.[f.path] ?? f.path,
         ...(f.lfs
-          ? { lfs: { oid: f.lfs.sha256, size: f.size, pointerSize: f.lfs.pointerSize } }
+          ? {
+              lfs: {
+                oid: hostile?.lfsOid?.[f.path] ?? f.lfs.sha256,
+                size: f.size,
+                pointerSize: f.lfs.pointerSize,
+              },
+            }
           : {}),
       });
     }
@@ -613,6 +637,9 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
     },
     clearFaults: () => {
       faults = [];
+    },
+    setHostile: (h) => {
+      hostile = h;
     },
     bytesServed: (repo, file) => served.get(`${repo}:${file}`) ?? 0,
     bodyRequests: (repo, file) => bodyReqs.get(`${repo}:${file}`) ?? 0,

@@ -9,8 +9,7 @@ import { memoryHandlers, type MemoryHandlerDeps } from '../memory/index.ts';
 import { profileHandlers, type ProfileService } from '../profiles/index.ts';
 import type { Handlers } from '../rpc/index.ts';
 import { settingsHandlers, type SettingsHandlerDeps } from '../settings/index.ts';
-import { sidecarHandlers } from '../sidecar/handlers.ts';
-import type { Supervisor } from '../sidecar/index.ts';
+import { sidecarHandlers, type Supervisor } from '../sidecar/index.ts';
 import type { DownloadsAreaHandlers } from './downloads.ts';
 import type { Repos } from './stores.ts';
 

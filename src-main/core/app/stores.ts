@@ -2,15 +2,15 @@
 // Areas never see this aggregate: each takes its own store, or a narrow interface of the ones it reads.
 import type { Database } from 'better-sqlite3';
 import type { Cipher } from '../db/index.ts';
-import { conversationsStore, type ConversationsStore } from '../conversations/store.ts';
-import { profilesStore, type ProfilesStore } from '../profiles/store.ts';
+import { conversationsStore, type ConversationsStore } from '../conversations/index.ts';
+import { profilesStore, type ProfilesStore } from '../profiles/index.ts';
 import {
   providersStore,
   routingRulesStore,
   type ProvidersStore,
   type RoutingRulesStore,
 } from '../gateway/index.ts';
-import { settingsStore, type SettingsStore } from '../settings/store.ts';
+import { settingsStore, type SettingsStore } from '../settings/index.ts';
 import { downloadStore, type DownloadStore } from '../downloads/store.ts';
 import { libraryStore, type LibraryStore } from '../library/store.ts';
 

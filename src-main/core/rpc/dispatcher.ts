@@ -16,7 +16,7 @@ export type Handlers = {
 export type CallResult =
   { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
-export function describeZodError(err: z.ZodError): string {
+function describeZodError(err: z.ZodError): string {
   return err.issues
     .slice(0, 3)
     .map((i) => `${i.path.map(String).join('.') || '(input)'}: ${i.message}`)

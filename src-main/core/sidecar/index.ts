@@ -1,4 +1,5 @@
-// Public surface of the sidecar area: the supervisor and the orphan clean-up helpers.
+// Public surface of the sidecar area: the supervisor, the orphan clean-up helpers, the typed admin
+// client and the RPC handlers of the sidecar's state.
 export {
   createSupervisor,
   backoffDelay,
@@ -9,5 +10,6 @@ export {
   type SidecarStatus,
 } from './supervisor.ts';
 export { endOrphan, commandLine, isAlive, readPidFile } from './processes.ts';
+export { sidecarHandlers, type SidecarHandlers } from './handlers.ts';
 export { sidecarAdmin, SidecarProtocolError, type SidecarAdmin } from './adminClient.ts';
 export type * from './adminSchema.ts';

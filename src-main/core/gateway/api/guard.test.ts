@@ -1,7 +1,11 @@
 // The guard's CORS rule for `*` over a real gateway server: any origin is allowed only while every
 // request needs an API key (the setting, or a LAN binding); otherwise a stored `*` counts for nothing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NO_SIDECAR, startGateway, type GatewayServer } from '../../../../test-support/gateway/kit.ts';
+import {
+  NO_SIDECAR,
+  startGateway,
+  type GatewayServer,
+} from '../../../../test-support/gateway/kit.ts';
 import { makeTempDir } from '../../../../test-support/tmp.ts';
 
 const localModels = () => Promise.resolve(['org/local-a']);

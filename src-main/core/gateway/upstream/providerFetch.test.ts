@@ -3,7 +3,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NO_SIDECAR, startGateway, type GatewayServer } from '../../../../test-support/gateway/kit.ts';
+import {
+  NO_SIDECAR,
+  startGateway,
+  type GatewayServer,
+} from '../../../../test-support/gateway/kit.ts';
 import { makeTempDir } from '../../../../test-support/tmp.ts';
 
 interface Seen {
