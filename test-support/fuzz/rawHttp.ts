@@ -76,6 +76,12 @@ export function sendRaw(port: number, r: RawRequest, timeoutMs: number): Promise
 function parseResponse(
   raw: Buffer,
 ): { response: Omit<RawResponse, 'complete'>; complete: boolean } | null {
+  // Interim answers (100 Continue) come before the real one.
+  while (/^HTTP\/1\.[01] 1\d\d /.test(raw.subarray(0, 16).toString('latin1'))) {
+    const end = raw.indexOf('\r\n\r\n');
+    if (end < 0) return null;
+    raw = raw.subarray(end + 4);
+  }
   const headEnd = raw.indexOf('\r\n\r\n');
   if (headEnd < 0) return null;
   const lines = raw.subarray(0, headEnd).toString('latin1').split('\r\n');

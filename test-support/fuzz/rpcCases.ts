@@ -154,6 +154,19 @@ const READ_ONLY_PARAMS: unknown[] = [
 ];
 
 function authedFrame(rng: Rng, id: number): RpcFrame {
+  const f = authedFrameOf(rng, id);
+  // Raw values (NaN, 0x10) can make a call frame unparsable: then it is answered as malformed.
+  if (f.expect === 'reply' && typeof f.data === 'string') {
+    try {
+      JSON.parse(f.data);
+    } catch {
+      return { ...f, expect: 'any', what: `${f.what} (unparsable)` };
+    }
+  }
+  return f;
+}
+
+function authedFrameOf(rng: Rng, id: number): RpcFrame {
   const kind = rng.weighted([
     [40, 'contract call'],
     [10, 'unknown method'],
@@ -308,6 +321,7 @@ export async function runRpcCase(port: number, token: string, c: RpcCase, timeou
     }
     poke();
   });
+  ws.on('open', poke);
   ws.on('close', (code) => {
     closeCode = code;
     poke();
@@ -391,7 +405,8 @@ export async function runRpcCase(port: number, token: string, c: RpcCase, timeou
     else if (!closes.closeCodes!.includes(closeCode))
       failures.push(`${closes.what}: closed with ${closeCode}, expected ${closes.closeCodes!.join('/')}`);
   } else if (!done) {
-    failures.push(`no answer to every call within ${timeoutMs} ms (ids ${expectedIds.join(',')})`);
+    const missing = [...expectedIds, SENTINEL_ID].filter((id) => !byId(id));
+    failures.push(`no answer within ${timeoutMs} ms to the calls with ids ${missing.join(',')}`);
   } else if (closeCode !== null) {
     failures.push(`authenticated socket closed with ${closeCode} after ${c.frames.map((f) => f.what).join('; ')}`);
   }

@@ -2,15 +2,19 @@
 // Blob name = LFS sha256 or git blob sha1; snapshots hold relative symlinks to ../../blobs/<hash>.
 import fs from 'node:fs';
 import path from 'node:path';
+import { CoreError } from '../errors/index.ts';
+import { assertSafeRelative, COMMIT_SHA } from './names.ts';
+import { isRepoId } from './repoId.ts';
 
 export function repoFolderName(repoId: string): string {
   return `models--${repoId.split('/').join('--')}`;
 }
 
+/** The repo id a cache folder holds, or null when the folder is not one a repo id names. */
 export function repoIdFromFolder(folder: string): string | null {
   if (!folder.startsWith('models--')) return null;
-  const parts = folder.slice('models--'.length).split('--');
-  return parts.length >= 2 ? parts.join('/') : null;
+  const id = folder.slice('models--'.length).replace('--', '/');
+  return isRepoId(id) ? id : null;
 }
 
 export interface RepoCache {
@@ -20,35 +24,39 @@ export interface RepoCache {
   snapshot(commit: string): string;
   pointer(commit: string, file: string): string;
   ref(revision: string): string;
+  /** huggingface_hub's tree listing of a commit. */
+  tree(commit: string): string;
 }
 
-/** Refuses repo file paths that would escape the snapshot folder (huggingface_hub does the same check). */
-export function assertSafeRelative(file: string): void {
-  const norm = path.posix.normalize(file);
-  if (
-    !file ||
-    norm.startsWith('../') ||
-    norm === '..' ||
-    path.posix.isAbsolute(file) ||
-    file.includes('\\') ||
-    file.includes('\0')
-  ) {
-    throw new Error(`unsafe file path in repo: ${JSON.stringify(file)}`);
-  }
+/**
+ * `parts` joined under `base`, refused when the result is not strictly inside it: the last line of defence for a
+ * value that reached a path unchecked (names are checked by shape where they enter; see names.ts).
+ */
+function inside(base: string, what: string, value: string, ...parts: string[]): string {
+  const p = path.join(base, ...parts);
+  if (!path.resolve(p).startsWith(path.resolve(base) + path.sep))
+    throw new CoreError(
+      'validation',
+      `refusing a path outside the HF cache: ${what} ${JSON.stringify(value)}`,
+    );
+  return p;
 }
 
 export function repoCache(cacheDir: string, repoId: string): RepoCache {
-  const root = path.join(cacheDir, repoFolderName(repoId));
+  const root = inside(cacheDir, 'repo', repoId, repoFolderName(repoId));
+  const dir = (name: string): string => path.join(root, name);
+  const snapshot = (commit: string): string => inside(dir('snapshots'), 'snapshot', commit, commit);
   return {
     root,
-    blob: (hash) => path.join(root, 'blobs', hash),
-    incomplete: (hash) => path.join(root, 'blobs', `${hash}.incomplete`),
-    snapshot: (commit) => path.join(root, 'snapshots', commit),
+    blob: (hash) => inside(dir('blobs'), 'blob', hash, hash),
+    incomplete: (hash) => inside(dir('blobs'), 'blob', hash, `${hash}.incomplete`),
+    snapshot,
     pointer: (commit, file) => {
       assertSafeRelative(file);
-      return path.join(root, 'snapshots', commit, ...file.split('/'));
+      return inside(snapshot(commit), 'file', file, ...file.split('/'));
     },
-    ref: (revision) => path.join(root, 'refs', ...revision.split('/')),
+    ref: (revision) => inside(dir('refs'), 'ref', revision, ...revision.split('/')),
+    tree: (commit) => inside(dir('trees'), 'tree listing', commit, `${commit}.json`),
   };
 }
 
@@ -92,9 +100,11 @@ export function writeRef(cache: RepoCache, revision: string, commit: string): vo
   fs.renameSync(tmp, file);
 }
 
+/** The commit a ref names, or null when absent or not a commit sha (another tool's, or a tampered file). */
 export function readRef(cache: RepoCache, revision: string): string | null {
   try {
-    return fs.readFileSync(cache.ref(revision), 'utf8').trim() || null;
+    const commit = fs.readFileSync(cache.ref(revision), 'utf8').trim();
+    return COMMIT_SHA.test(commit) ? commit : null;
   } catch {
     return null;
   }
@@ -119,7 +129,7 @@ export function writeTreeCache(
       ? { size: f.size, blob_id: f.oid, lfs_sha256: f.lfsSha256, lfs_size: f.size }
       : { size: f.size, blob_id: f.oid };
   }
-  const file = path.join(cache.root, 'trees', `${commit}.json`);
+  const file = cache.tree(commit);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, JSON.stringify({ format_version: 1, files: entries }, null, 1));
@@ -129,7 +139,7 @@ export function writeTreeCache(
 export function readTreeCache(cache: RepoCache, commit: string): TreeEntry[] | null {
   try {
     const data = JSON.parse(
-      fs.readFileSync(path.join(cache.root, 'trees', `${commit}.json`), 'utf8'),
+      fs.readFileSync(cache.tree(commit), 'utf8'),
     ) as {
       format_version?: number;
       files?: Record<string, { size: number; blob_id: string; lfs_sha256?: string }>;

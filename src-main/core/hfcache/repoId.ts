@@ -4,7 +4,17 @@ import { CoreError } from '../errors/index.ts';
 
 export const REPO_ID = /^[\w.-]{1,96}\/[\w.-]{1,96}$/;
 
+/** The Hub forbids `--` and `..` in ids; without `--` each id names exactly one models--org--name folder. */
+export function isRepoId(repo: unknown): repo is string {
+  return (
+    typeof repo === 'string' && REPO_ID.test(repo) && !repo.includes('..') && !repo.includes('--')
+  );
+}
+
 export function assertRepoId(repo: string): void {
-  if (!REPO_ID.test(repo) || repo.includes('..'))
-    throw new CoreError('validation', `not a model repo id: "${repo}" (expected org/name)`);
+  if (!isRepoId(repo))
+    throw new CoreError(
+      'validation',
+      `not a model repo id: ${JSON.stringify(repo)} (expected org/name)`,
+    );
 }

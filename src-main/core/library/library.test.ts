@@ -7,6 +7,7 @@ import { startHubServer, type HubServer } from '../../../test-support/hub/server
 import { llamaConfig, writeFixtureRepo } from '../../../test-support/hub/fixtures.ts';
 import { makeCoreEnv, type CoreEnv } from '../../../test-support/hub/env.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';
+import { libraryMethods } from '#shared/contract/library.ts';
 import { repoCache } from '../hfcache/index.ts';
 import { createLibrary, libraryStore } from './index.ts';
 
@@ -106,6 +107,22 @@ it('delete removes the snapshot and unshared blobs, keeps blobs another snapshot
   expect(fs.existsSync(cache.root)).toBe(false);
   expect(libraryStore(e.db).get(A)).toBeUndefined();
   await expect(lib.remove(A)).rejects.toThrow(/no local model/);
+});
+
+it('delete refuses what is not a repo id, in the RPC contract and in core, and deletes nothing', async () => {
+  e = makeCoreEnv(srv.url);
+  // A folder that `a/b/c` would name if ids were not checked (Hub ids never hold `--`).
+  const odd = path.join(e.cacheDir, 'models--a--b--c', 'snapshots', 'x', 'config.json');
+  fs.mkdirSync(path.dirname(odd), { recursive: true });
+  fs.writeFileSync(odd, '{}');
+  const lib = createLibrary({ db: e.db, cacheDir: e.cacheDir });
+  const bad = ['a/b/c', '../../etc', '', '..', '../x', 'a/..', 'org', 'a--b/c', 'a/b--c', 'a/b\0'];
+  for (const repoId of bad)
+    await expect(lib.remove(repoId), repoId).rejects.toMatchObject({ code: 'validation' });
+  expect(fs.existsSync(odd)).toBe(true);
+  expect(fs.readdirSync(e.cacheDir)).toEqual(['models--a--b--c']);
+  for (const repoId of bad)
+    expect(libraryMethods['library.delete'].input.safeParse({ repoId }).success, repoId).toBe(false);
 });
 
 it('refuses to delete a model being downloaded or loaded', async () => {
