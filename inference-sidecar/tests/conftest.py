@@ -11,6 +11,7 @@ import secrets
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -61,6 +62,13 @@ class Sidecar:
 
     def events(self, name: str) -> list[dict]:
         return [line for line in self.lines if line.get("event") == name]
+
+    def wait_events(self, name: str, count: int = 1, timeout: float = 10.0) -> list[dict]:
+        """The log lines named `name` once `count` have arrived (another thread reads stdout)."""
+        deadline = time.monotonic() + timeout
+        while len(self.events(name)) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.events(name)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -131,7 +131,7 @@ def test_idle_ttl_unloads_and_reload_does_not_grow_memory(make_sidecar, qwen3):
             break
         time.sleep(0.05)
     assert qwen3["repo_id"] not in loaded(sc)
-    assert [e["reason"] for e in sc.events("model_unloaded")] == ["ttl"]
+    assert [e["reason"] for e in sc.wait_events("model_unloaded")] == ["ttl"]
     # The weights are released (a few bytes of scalars may remain from the load itself).
     assert sc.client.get("/admin/memory").json()["active_bytes"] - base < footprint // 100
     r = sc.client.post("/v1/chat/completions", json=chat_body(qwen3["repo_id"], "back", max_tokens=2))
@@ -163,7 +163,7 @@ def test_lowering_limits_evicts_idle_lru_models_at_once(make_sidecar, manifest, 
     assert r.status_code == 200, r.text
     assert r.json()["evicted"] == [a] and r.json()["over_limit"] is False
     assert {m["id"] for m in r.json()["models"]} == loaded(sc) == {pinned, c, busy}
-    assert [e["model"] for e in sc.events("model_unloaded")] == [a]
+    assert [e["model"] for e in sc.wait_events("model_unloaded")] == [a]
     assert sc.events("model_unloaded")[0]["reason"] == "limit_lowered"
 
     # A memory limit that only c's going can meet (half of `busy` short of what is in use).

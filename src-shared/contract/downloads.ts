@@ -1,8 +1,7 @@
 // Downloads from the Hub: the queue of jobs with per-file progress, pause, resume and cancel,
 // and the events that carry progress and state changes to every client.
 import { z } from 'zod';
-import { method } from './common.ts';
-import { RepoId, Revision } from './hub.ts';
+import { method, RepoId, Revision } from './common.ts';
 
 const DownloadId = z.object({ id: z.string().min(1).max(100) }).strict();
 const Status = z.enum(['queued', 'running', 'paused', 'verifying', 'done', 'failed', 'cancelled']);

@@ -1,20 +1,8 @@
 // Model discovery on the Hugging Face Hub: search, and one model's details with its files, card
 // and an estimate of whether it fits in memory.
 import { z } from 'zod';
-import { method } from './common.ts';
+import { method, RepoId, Revision } from './common.ts';
 import { ModelKind, Quantization } from './library.ts';
-
-export const RepoId = z
-  .string()
-  .trim()
-  .regex(/^[\w.-]{1,96}\/[\w.-]{1,96}$/, 'expected a repo id like org/name')
-  .refine((s) => !s.includes('..'), 'expected a repo id like org/name');
-export const Revision = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/^[\w./-]+$/, 'not a valid revision');
 
 export const SearchInput = z
   .object({

@@ -1,7 +1,7 @@
 // Models on disk: the library (Hugging Face cache and user folders), deleting a model, and
 // importing a GGUF file as an MLX model (done by the sidecar's importer).
 import { z } from 'zod';
-import { method } from './common.ts';
+import { method, RepoId } from './common.ts';
 
 export const ModelKind = z.enum(['text', 'vision', 'embeddings', 'audio']);
 export const Quantization = z
@@ -31,20 +31,21 @@ export const GgufPath = z
   .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'use an absolute path')
   .refine((p) => /\.gguf$/i.test(p), 'the file must end in .gguf');
 
-/** Same rule as the sidecar's importer: org/name of letters, digits, dot, dash and underscore. */
+/** The sidecar importer's rule (org/name of letters, digits, dot, dash and underscore), without the `--` that the
+ * cache folder name could not tell from the org/name separator. */
 export const ImportRepoId = z
   .string()
   .trim()
   .max(200)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a name like local/my-model')
-  .refine((s) => !s.includes('..'), 'a name like local/my-model');
+  .refine((s) => !s.includes('..') && !s.includes('--'), 'a name like local/my-model');
 
 export const ImportGgufInput = z.object({ path: GgufPath, repoId: ImportRepoId }).strict();
 
 export const libraryMethods = {
   'library.list': method(z.object({}).strict(), z.array(LibraryModelSchema)),
   'library.delete': method(
-    z.object({ repoId: z.string().min(1).max(300) }).strict(),
+    z.object({ repoId: RepoId }).strict(),
     z.object({ repoId: z.string(), freedBytes: z.number() }),
   ),
 } as const;

@@ -881,6 +881,8 @@ function finishFraming(rng: Rng, c: HttpCase): void {
   if (kind === 'short length') {
     // The rest of the body is read as the next request on the connection.
     c.headers.push(['content-length', String(Math.floor(c.body.length / 2))]);
+    // Node may answer that garbage (400, no body) before the API answers the first request.
+    c.wire = true;
     return;
   }
   c.headers.push(['content-length', String(c.body.length + rng.int(1, 1000))]);

@@ -41,6 +41,22 @@ export function shapeProblem(shape: 'openai' | 'anthropic', body: unknown): stri
 /** Node's own answers to a request its parser refuses: never from the API, never a body. */
 const WIRE_STATUSES = new Set([400, 413, 414, 417, 431]);
 
+/** A short name for a failure, to group the same fault found by many requests: status and error code. */
+export function failureClass(c: HttpCase, r: RawResult, problem: string): string {
+  if (r.kind === 'no-response') return `${c.endpoint} :: no answer`;
+  let code = '';
+  try {
+    const b = JSON.parse(r.response.body.toString('utf8')) as {
+      error?: { code?: unknown; type?: unknown };
+    };
+    code = String(b.error?.code ?? b.error?.type ?? '');
+  } catch {
+    // not JSON
+  }
+  const what = problem.split(':')[0]!.replace(/\d{4,}/g, 'N');
+  return `${c.endpoint} :: ${what}${code ? ` (${code})` : ''}`;
+}
+
 /** Why this answer breaks the rules, or null when it is fine. */
 export function judgeHttp(c: HttpCase, r: RawResult): string | null {
   if (r.kind === 'no-response') {

@@ -2,6 +2,7 @@
 // malformed or wrong-typed frames after authentication, plus the runner that judges each socket's answers.
 import WebSocket from 'ws';
 import { contract } from '#shared/contract/index.ts';
+import { ClientFrame } from '#shared/contract/wire.ts';
 import { caseSeed, Rng } from './prng.ts';
 import { anyValue, CANARY, deepText, hugeString, PROTO_NAMES, Raw, toJsonText } from './values.ts';
 
@@ -155,13 +156,19 @@ const READ_ONLY_PARAMS: unknown[] = [
 
 function authedFrame(rng: Rng, id: number): RpcFrame {
   const f = authedFrameOf(rng, id);
-  // Raw values (NaN, 0x10) can make a call frame unparsable: then it is answered as malformed.
-  if (f.expect === 'reply' && typeof f.data === 'string') {
+  // What the wire contract makes of the text decides the answer owed: a call by id, or "malformed" (id
+  // null). Raw values (NaN, 0x10) or a missing `params` make a would-be call malformed.
+  if ((f.expect === 'reply' || f.expect === 'any') && typeof f.data === 'string' && !f.binary) {
+    let parsed: ReturnType<typeof ClientFrame.safeParse> | null = null;
     try {
-      JSON.parse(f.data);
+      parsed = ClientFrame.safeParse(JSON.parse(f.data));
     } catch {
-      return { ...f, expect: 'any', what: `${f.what} (unparsable)` };
+      // not JSON at all
     }
+    if (!parsed?.success) return { ...f, expect: 'malformed', id: undefined };
+    if (parsed.data.type === 'auth') return { ...f, expect: 'none' };
+    if (!Number.isSafeInteger(parsed.data.id)) return { ...f, expect: 'any' };
+    return { ...f, expect: 'reply', id: parsed.data.id };
   }
   return f;
 }
@@ -240,6 +247,7 @@ function authedFrameOf(rng: Rng, id: number): RpcFrame {
         data: text({ type: 'call', id: oddId, method: 'app.status', params: {} }),
         binary: false,
         expect: 'any',
+        mayResult: true,
         what: `odd id ${oddId instanceof Raw ? oddId.text : oddId}`,
       };
     }
@@ -422,6 +430,10 @@ export async function runRpcCase(port: number, token: string, c: RpcCase, timeou
       failures.push(`unknown frame type: ${JSON.stringify(fr).slice(0, 200)}`);
     }
   }
+  const malformed = c.frames.filter((f) => f.expect === 'malformed').length;
+  const nullErrors = frames.filter((f) => f.type === 'error' && f.id === null).length;
+  if (!closes && done && nullErrors < malformed)
+    failures.push(`${malformed} malformed frames but ${nullErrors} error frames with id null`);
   for (const f of c.frames) {
     if (f.expect !== 'reply') continue;
     const r = byId(f.id!);

@@ -12,6 +12,7 @@ import {
   CANARY,
   describeCase,
   describeRpcCase,
+  failureClass,
   httpCases,
   judgeHttp,
   rpcCases,
@@ -136,7 +137,7 @@ describe('fuzz: the /v1 API and the /rpc socket', () => {
           requests++;
           const problem = judgeHttp(c, r);
           if (problem) {
-            const klass = `${c.endpoint} :: ${problem.replace(/"[^"]*"|\d+/g, '…').slice(0, 90)}`;
+            const klass = failureClass(c, r, problem);
             failures.push({ job, klass, text: `${describeCase(c)}\n    → ${problem}` });
           }
         } else {
@@ -144,7 +145,7 @@ describe('fuzz: the /v1 API and the /rpc socket', () => {
           const r = await runRpcCase(port, core.web!.token, c, REQUEST_TIMEOUT_MS);
           requests += r.sent;
           for (const problem of r.failures) {
-            const klass = `rpc :: ${problem.replace(/"[^"]*"|\d+/g, '…').slice(0, 90)}`;
+            const klass = `rpc :: ${problem.replace(/"[^"]*"|\d+/g, '…').slice(0, 60)}`;
             failures.push({ job, klass, text: `${describeRpcCase(c)}\n    → ${problem}` });
           }
         }

@@ -12,6 +12,7 @@ import { startHubServer, type HubServer } from '../../../test-support/hub/server
 import { makeTempDir } from '../../../test-support/tmp.ts';
 import { memoryLogger } from '../../../test-support/sidecar/kit.ts';
 import { createSupervisor } from '../sidecar/index.ts';
+import { libraryStore } from '../library/index.ts';
 import { createDownloadsArea, MODEL_TYPES_SETTING } from './downloads.ts';
 
 const GATED = 'meta/gated-model';
@@ -38,7 +39,7 @@ describe('downloads area', () => {
     const t = makeTempDir('orchard-area-');
     const config = loadConfig({ ORCHARD_HOME: t.dir, HF_HUB_CACHE: path.join(t.dir, 'hub') });
     const db = openDatabase(config.dbPath);
-    const repos = { settings: settingsStore(db) };
+    const repos = { settings: settingsStore(db), models: libraryStore(db) };
     const cipher = aesCipher(Buffer.alloc(32, 7));
     const settings = settingsService({
       store: repos.settings,
@@ -73,7 +74,7 @@ describe('downloads area', () => {
     const t = makeTempDir('orchard-area-');
     const config = loadConfig({ ORCHARD_HOME: t.dir, HF_HUB_CACHE: path.join(t.dir, 'hub') });
     const db = openDatabase(config.dbPath);
-    const repos = { settings: settingsStore(db) };
+    const repos = { settings: settingsStore(db), models: libraryStore(db) };
     // A real supervisor that was never started (state idle): the sidecar is down.
     const sidecar = createSupervisor({
       python: config.sidecar.python,

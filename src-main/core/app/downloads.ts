@@ -23,21 +23,15 @@ import {
   createLibrary,
   libraryHandlers,
   EXTRA_FOLDERS_SETTING,
-  libraryStore,
   type Library,
   type LibraryHandlers,
 } from '../library/index.ts';
+import type { LogLike } from '../log/index.ts';
 import { limitToBytes, MEMORY_LIMIT_SETTING, type LoadedModels } from '../memory/index.ts';
 import { MemoryLimit } from '#shared/contract/memory.ts';
 import { readHfToken, SETTING_KEYS } from '../settings/index.ts';
 import { sidecarAdmin, type Supervisor } from '../sidecar/index.ts';
 import type { Repos } from './stores.ts';
-
-interface LogLike {
-  info(msg: string, meta?: object): unknown;
-  warn(msg: string, meta?: object): unknown;
-  error(msg: string, meta?: object): unknown;
-}
 
 export const HUB_ENDPOINT_SETTING = 'hub.endpoint';
 /** Files fetched in parallel within one download (not on the Settings screen; 1-16, default 3). */
@@ -69,7 +63,8 @@ function intSetting(
 export function createDownloadsArea(d: {
   config: Config;
   db: Database;
-  repos: Pick<Repos, 'settings'>;
+  /** `models` is the library's inventory: the download manager records into the one store the library reads. */
+  repos: Pick<Repos, 'settings' | 'models'>;
   cipher: Cipher;
   env?: NodeJS.ProcessEnv;
   log?: LogLike;
@@ -102,7 +97,7 @@ export function createDownloadsArea(d: {
     cacheDir: d.config.hfHubCache,
     http,
     hub,
-    inventory: libraryStore(d.db),
+    inventory: repos.models,
     log: d.log,
     concurrency: () => intSetting(repos, SETTING_KEYS.downloadConcurrency, 1, 8, 2),
     parallelFiles: () => intSetting(repos, PARALLEL_FILES_SETTING, 1, 16, 3),
@@ -110,6 +105,7 @@ export function createDownloadsArea(d: {
   });
   const library = createLibrary({
     db: d.db,
+    models: repos.models,
     cacheDir: d.config.hfHubCache,
     extraFolders: () => {
       const v = repos.settings.get(EXTRA_FOLDERS_SETTING);

@@ -8,6 +8,7 @@ import { fileCipher, openDatabase } from '../db/index.ts';
 import { CoreError } from '../errors/index.ts';
 import { formatBytes, type DownloadView } from '../downloads/index.ts';
 import type { EventPayload } from '#shared/contract/index.ts';
+import { libraryStore } from '../library/index.ts';
 import { connectRpc, type RpcClient } from '../rpc/index.ts';
 import { settingsStore } from '../settings/index.ts';
 import { readServeFile, type ServeInfo } from './serveFile.ts';
@@ -33,7 +34,7 @@ function openCore(config: Config, env: NodeJS.ProcessEnv) {
   const { hub, manager, library } = createDownloadsArea({
     config,
     db,
-    repos: { settings: settingsStore(db) },
+    repos: { settings: settingsStore(db), models: libraryStore(db) },
     cipher: fileCipher(config.secretKeyFile),
     env,
   });

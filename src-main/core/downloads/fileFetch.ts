@@ -3,8 +3,9 @@
 import fs from 'node:fs';
 import { sizeOf, type RepoCache } from '../hfcache/index.ts';
 import type { Http } from '../hub/index.ts';
+import type { LogLike } from '../log/index.ts';
 import type { Job } from './jobState.ts';
-import type { LogLike, Tuning } from './options.ts';
+import type { Tuning } from './options.ts';
 import { planRanges, rangeBytesDone, transfer } from './rangeFetch.ts';
 import { fatal } from './retry.ts';
 import type { DownloadState, DownloadStore, FileState } from './store.ts';

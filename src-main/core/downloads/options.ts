@@ -2,14 +2,9 @@
 // and retry timing, how often progress is announced and persisted, the disk reserve.
 import type { Database } from 'better-sqlite3';
 import type { Http, HubClient } from '../hub/index.ts';
+import type { LogLike } from '../log/index.ts';
 import type { FreeSpace } from './diskSpace.ts';
 import type { ModelInventory } from './snapshot.ts';
-
-export interface LogLike {
-  info(msg: string, meta?: object): unknown;
-  warn(msg: string, meta?: object): unknown;
-  error(msg: string, meta?: object): unknown;
-}
 
 export interface DownloadManagerOptions {
   db: Database;

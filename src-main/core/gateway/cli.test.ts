@@ -1,10 +1,13 @@
 // Gateway CLI commands through the real `orchard` entry (run), on a real data folder; and the LAN
 // refusal at start-up of the real core.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCore } from '../app/index.ts';
 import { run } from '../cli/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';
+import { cachedRepoIds } from './cli.ts';
 
 describe('gateway CLI and start-up', () => {
   let tmp: ReturnType<typeof makeTempDir>;
@@ -44,6 +47,23 @@ describe('gateway CLI and start-up', () => {
       matched: unknown;
     };
     expect(j.matched).toBeNull();
+  });
+
+  it('route explain knows cached models by the HF cache folder rule (cachedRepoIds)', () => {
+    const hub = `${tmp.dir}/hub`;
+    // Only models--org--name names a repo: Hub ids have an org and never hold `--`.
+    for (const [folder, config] of [
+      ['models--org--name', true],
+      ['models--org--no-config', false],
+      ['models--a--b--c', true],
+      ['models--gpt2', true],
+      ['datasets--org--data', true],
+    ] as const) {
+      const snap = path.join(hub, folder, 'snapshots', 'c');
+      fs.mkdirSync(snap, { recursive: true });
+      if (config) fs.writeFileSync(path.join(snap, 'config.json'), '{}');
+    }
+    expect(cachedRepoIds(hub)).toEqual(['org/name']);
   });
 
   it('refuses to start a LAN binding without API keys, with a clear error', async () => {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../db/index.ts';
 import { CoreError } from '../errors/index.ts';
+import { repoCache, repoIdFromFolder } from '../hfcache/index.ts';
 import { createBreakers } from './routing/breaker.ts';
 import { readSettings, routingService } from './routing/service.ts';
 import { apiKeys } from './store/apiKeys.ts';
@@ -15,18 +16,18 @@ export const GATEWAY_USAGE = `  keys create NAME | keys list | keys revoke ID
 /** Repo ids in a Hugging Face cache folder that have a snapshot with a config.json. */
 export function cachedRepoIds(hubCache: string): string[] {
   if (!fs.existsSync(hubCache)) return [];
-  return fs
-    .readdirSync(hubCache)
-    .filter((d) => d.startsWith('models--'))
-    .filter((d) => {
-      const snaps = path.join(hubCache, d, 'snapshots');
-      return (
-        fs.existsSync(snaps) &&
-        fs.readdirSync(snaps).some((s) => fs.existsSync(path.join(snaps, s, 'config.json')))
-      );
-    })
-    .map((d) => d.slice('models--'.length).replace('--', '/'))
-    .sort();
+  const ids: string[] = [];
+  for (const folder of fs.readdirSync(hubCache)) {
+    const id = repoIdFromFolder(folder);
+    if (!id) continue;
+    const snaps = path.join(repoCache(hubCache, id).root, 'snapshots');
+    if (
+      fs.existsSync(snaps) &&
+      fs.readdirSync(snaps).some((s) => fs.existsSync(path.join(snaps, s, 'config.json')))
+    )
+      ids.push(id);
+  }
+  return ids.sort();
 }
 
 export interface GatewayCliContext {

@@ -1,10 +1,10 @@
 // Public surface of the HF cache layout, the base that downloads (which write it) and the library (which reads it)
-// share: folder names, blob/snapshot/ref paths, the tree listing, and repo id validation.
+// share: folder names, blob/snapshot/ref paths, the tree listing, and the checks on repo ids and the other names
+// that become path parts.
 export {
   repoCache,
   repoFolderName,
   repoIdFromFolder,
-  assertSafeRelative,
   sizeOf,
   linkPointer,
   writeRef,
@@ -14,4 +14,13 @@ export {
   type RepoCache,
   type TreeEntry,
 } from './layout.ts';
-export { assertRepoId, REPO_ID } from './repoId.ts';
+export { assertRepoId, isRepoId, REPO_ID } from './repoId.ts';
+export {
+  assertRevision,
+  assertSafeRelative,
+  isBlobId,
+  isCommitSha,
+  BLOB_ID,
+  COMMIT_SHA,
+  SHA256,
+} from './names.ts';

@@ -64,7 +64,18 @@ describe('names', () => {
 
   it('revisions: branch, tag, pr ref or commit; never an empty, dot or dot-dot segment', () => {
     for (const ok of ['main', 'v1.0', 'refs/pr/12', 'release/2025-01', SHA1]) assertRevision(ok);
-    for (const bad of ['', '..', '.', 'a/../b', '../main', 'a//b', '/main', 'main/', '.hidden', 'a b'])
+    for (const bad of [
+      '',
+      '..',
+      '.',
+      'a/../b',
+      '../main',
+      'a//b',
+      '/main',
+      'main/',
+      '.hidden',
+      'a b',
+    ])
       expect(() => assertRevision(bad), bad).toThrow(/not a valid revision/);
     expect(() => assertRevision('x'.repeat(201))).toThrow(/not a valid revision/);
   });
@@ -72,13 +83,36 @@ describe('names', () => {
   it('repo file paths: relative, no empty, dot or dot-dot segment, no backslash, no NUL', () => {
     for (const ok of ['config.json', 'a/b/c.safetensors', '.gitattributes', 'a/.hidden'])
       assertSafeRelative(ok);
-    for (const bad of ['', '..', '../x', 'a/../b', 'a/..', './a', 'a//b', 'a/', '/a', 'a\\b', 'a\0'])
+    for (const bad of [
+      '',
+      '..',
+      '../x',
+      'a/../b',
+      'a/..',
+      './a',
+      'a//b',
+      'a/',
+      '/a',
+      'a\\b',
+      'a\0',
+    ])
       expect(() => assertSafeRelative(bad), bad).toThrow(/unsafe file path/);
   });
 
   it('repo ids: org/name as the Hub allows them, so each names exactly one cache folder', () => {
-    for (const ok of ['org/name', 'mlx-community/Llama-3.2-1B-Instruct-4bit', 'a_b/c.d']) assertRepoId(ok);
-    for (const bad of ['', 'org', 'a/b/c', '../x', '../../etc', 'a/..', 'a--b/c', 'a/b--c', 'a/b\0'])
+    for (const ok of ['org/name', 'mlx-community/Llama-3.2-1B-Instruct-4bit', 'a_b/c.d'])
+      assertRepoId(ok);
+    for (const bad of [
+      '',
+      'org',
+      'a/b/c',
+      '../x',
+      '../../etc',
+      'a/..',
+      'a--b/c',
+      'a/b--c',
+      'a/b\0',
+    ])
       expect(() => assertRepoId(bad), bad).toThrow(/not a model repo id/);
   });
 
@@ -87,7 +121,13 @@ describe('names', () => {
     expect(repoIdFromFolder('models--mlx-community--Qwen3-0.6B-4bit')).toBe(
       'mlx-community/Qwen3-0.6B-4bit',
     );
-    for (const bad of ['models--a--b--c', 'models--gpt2', 'datasets--a--b', 'models--..--x', 'org--name'])
+    for (const bad of [
+      'models--a--b--c',
+      'models--gpt2',
+      'datasets--a--b',
+      'models--..--x',
+      'org--name',
+    ])
       expect(repoIdFromFolder(bad), bad).toBeNull();
   });
 });

@@ -138,9 +138,7 @@ export function writeTreeCache(
 
 export function readTreeCache(cache: RepoCache, commit: string): TreeEntry[] | null {
   try {
-    const data = JSON.parse(
-      fs.readFileSync(cache.tree(commit), 'utf8'),
-    ) as {
+    const data = JSON.parse(fs.readFileSync(cache.tree(commit), 'utf8')) as {
       format_version?: number;
       files?: Record<string, { size: number; blob_id: string; lfs_sha256?: string }>;
     };

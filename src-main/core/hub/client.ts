@@ -2,7 +2,14 @@
 // (files with sizes and LFS hashes, config summary, gated/private, license, sanitized card).
 import { downloadFile, HubApiError, listFiles, listModels, modelInfo } from '@huggingface/hub';
 import { CoreError } from '../errors/index.ts';
-import { assertRepoId } from '../hfcache/index.ts';
+import {
+  assertRepoId,
+  assertRevision,
+  assertSafeRelative,
+  isBlobId,
+  isCommitSha,
+  SHA256,
+} from '../hfcache/index.ts';
 import { renderCard } from './card.ts';
 import type { Http } from './hubHttp.ts';
 import { parseConfig, summarizeConfig, type ConfigSummary, type ModelKind } from './modelConfig.ts';
@@ -104,6 +111,15 @@ export function hubError(e: unknown, what: string, hasToken: boolean): CoreError
   return new CoreError('internal', `${what}: cannot reach the Hub (${msg})`, { network: true });
 }
 
+/** A value from the Hub that would become a cache path part but has not the shape of one: a broken or hostile mirror. */
+function badHubValue(what: string, value: unknown, where: string): CoreError {
+  return new CoreError(
+    'internal',
+    `the Hub sent an invalid ${what} for ${where}: ${JSON.stringify(value)}`,
+    { hub: true },
+  );
+}
+
 export interface HubClient {
   search(p: SearchParams): Promise<SearchPage>;
   /** The repo at a revision, resolved to its commit. */
@@ -161,6 +177,8 @@ export function createHubClient(http: Http): HubClient {
 
   async function info(repo: string, revision = 'main'): Promise<RepoInfo> {
     assertRepoId(repo);
+    assertRevision(revision);
+    let info: RepoInfo;
     try {
       const m = await modelInfo({
         ...base,
@@ -169,7 +187,7 @@ export function createHubClient(http: Http): HubClient {
         additionalFields: ['sha', 'tags', 'cardData', 'library_name'],
       });
       const card = (m.cardData ?? {}) as { license?: unknown };
-      return {
+      info = {
         id: m.name,
         sha: m.sha,
         gated: m.gated ?? false,
@@ -185,9 +203,14 @@ export function createHubClient(http: Http): HubClient {
     } catch (e) {
       throw hubError(e, `model ${repo}`, hasToken());
     }
+    // The commit names the snapshot folder and goes into every file URL: checked here, where it enters.
+    if (!isCommitSha(info.sha)) throw badHubValue('commit sha', info.sha, repo);
+    return info;
   }
 
   async function tree(repo: string, revision: string): Promise<TreeFile[]> {
+    assertRepoId(repo);
+    assertRevision(revision);
     const out: TreeFile[] = [];
     try {
       for await (const f of listFiles({ ...base, repo, revision, recursive: true })) {
@@ -201,6 +224,17 @@ export function createHubClient(http: Http): HubClient {
       }
     } catch (e) {
       throw hubError(e, `file list of ${repo}`, hasToken());
+    }
+    // Paths name snapshot pointers and the hashes name blobs: each is checked before anything can use it.
+    for (const f of out) {
+      try {
+        assertSafeRelative(f.path);
+      } catch {
+        throw badHubValue('file path', f.path, repo);
+      }
+      if (!isBlobId(f.oid)) throw badHubValue('blob id', f.oid, `${f.path} of ${repo}`);
+      if (f.lfsSha256 !== null && !SHA256.test(f.lfsSha256))
+        throw badHubValue('blob id (LFS sha256)', f.lfsSha256, `${f.path} of ${repo}`);
     }
     return out;
   }

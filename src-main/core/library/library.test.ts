@@ -122,7 +122,9 @@ it('delete refuses what is not a repo id, in the RPC contract and in core, and d
   expect(fs.existsSync(odd)).toBe(true);
   expect(fs.readdirSync(e.cacheDir)).toEqual(['models--a--b--c']);
   for (const repoId of bad)
-    expect(libraryMethods['library.delete'].input.safeParse({ repoId }).success, repoId).toBe(false);
+    expect(libraryMethods['library.delete'].input.safeParse({ repoId }).success, repoId).toBe(
+      false,
+    );
 });
 
 it('refuses to delete a model being downloaded or loaded', async () => {

@@ -32,7 +32,7 @@ export function removeFromCache(
   let freed = 0;
   for (const c of doomed) {
     fs.rmSync(cache.snapshot(c), { recursive: true, force: true });
-    fs.rmSync(path.join(cache.root, 'trees', `${c}.json`), { force: true });
+    fs.rmSync(cache.tree(c), { force: true });
   }
   // Refs that point at a removed snapshot would send huggingface_hub to a folder that is gone.
   const refsDir = path.join(cache.root, 'refs');

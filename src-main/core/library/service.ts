@@ -3,13 +3,15 @@
 import fs from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { CoreError } from '../errors/index.ts';
-import { repoCache } from '../hfcache/index.ts';
+import { assertRepoId, repoCache } from '../hfcache/index.ts';
 import { removeFromCache } from './remove.ts';
 import { scanCache, scanFolder, type LibraryModel } from './scan.ts';
-import { libraryStore } from './store.ts';
+import { libraryStore, type LibraryStore } from './store.ts';
 
 export interface LibraryOptions {
   db: Database;
+  /** The inventory store the composition root already built over `db` (one per database); else one is made. */
+  models?: LibraryStore;
   cacheDir: string;
   /** Extra model folders (the `library.extraFolders` setting). */
   extraFolders?: () => string[];
@@ -31,7 +33,7 @@ export interface Library {
 }
 
 export function createLibrary(opts: LibraryOptions): Library {
-  const models = libraryStore(opts.db);
+  const models = opts.models ?? libraryStore(opts.db);
 
   function list(): LibraryModel[] {
     const found = [
@@ -63,6 +65,8 @@ export function createLibrary(opts: LibraryOptions): Library {
   }
 
   async function remove(repoId: string): Promise<{ repoId: string; freedBytes: number }> {
+    // Before any lookup: only an id of the Hub's shape names a cache folder, so nothing else can be deleted.
+    assertRepoId(repoId);
     await opts.refreshLoaded?.();
     const m = list().find((x) => x.repoId === repoId);
     const inCache = fs.existsSync(repoCache(opts.cacheDir, repoId).root);

@@ -10,6 +10,13 @@ export const COMPONENTS = ['main', 'sidecar', 'gateway', 'downloads'] as const;
 export type Component = (typeof COMPONENTS)[number];
 export type Logger = winston.Logger;
 
+/** What a component needs of a logger: a Logger from here fits, and so does a test's stub. */
+export interface LogLike {
+  info(msg: string, meta?: object): unknown;
+  warn(msg: string, meta?: object): unknown;
+  error(msg: string, meta?: object): unknown;
+}
+
 export interface Logs {
   root: winston.Logger;
   main: Logger;
