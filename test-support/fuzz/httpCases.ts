@@ -9,7 +9,6 @@ import {
   hugeString,
   ODD_MODEL_NAMES,
   PROTO_NAMES,
-  Raw,
   toJsonText,
   wrongTypeFor,
 } from './values.ts';
@@ -34,6 +33,11 @@ export interface HttpCase {
   wire: boolean;
   /** The declared body is longer than what is sent: the client gives up; no answer is owed. */
   truncatedBody: boolean;
+  /**
+   * The token budget itself was fuzzed (absent, null, huge): a valid request may then generate to the end
+   * of the context window. The client stops waiting after a shorter deadline and hangs up instead.
+   */
+  mayRunLong: boolean;
 }
 
 export interface HttpCaseOptions {
@@ -241,6 +245,11 @@ const ODD_PATHS = [
   '/..%2F..%2Fetc%2Fpasswd',
   '/index.html%00',
   '*',
+  // Absolute-form targets, which Node's parser passes on as they are.
+  'http://[/v1/models',
+  'http://127.0.0.1/v1/models/%',
+  'http://evil.example/v1/chat/completions',
+  'http://127.0.0.1:99999/v1/models',
 ];
 
 const CONTENT_TYPES = [
@@ -279,6 +288,7 @@ function makeCase(rng: Rng, index: number, o: HttpCaseOptions): HttpCase {
     mutations: [],
     wire: false,
     truncatedBody: false,
+    mayRunLong: false,
   };
   if (odd) {
     c.mutations.push('odd path');
@@ -322,15 +332,22 @@ function makeCase(rng: Rng, index: number, o: HttpCaseOptions): HttpCase {
     }
   }
 
+  c.mayRunLong = touchedBudget;
+  // Node's parser refuses a request line with raw non-ASCII bytes before the API sees it.
+  if (/[^\x21-\x7e]/.test(c.path)) c.wire = true;
   if (body) {
     // Where a mutated request is still valid and generates, it must stay cheap.
-    if (!touchedBudget) for (const f of ep.budget) if (f in body) body[f] = Math.min(4, Number(body[f]) || 4);
+    if (!touchedBudget)
+      for (const f of ep.budget) if (f in body) body[f] = Math.min(4, Number(body[f]) || 4);
     text = toJsonText(body);
   }
   if (bytes === null && text !== null) bytes = Buffer.from(text, 'utf8');
   if (bytes !== null && c.method !== 'GET' && c.method !== 'HEAD') {
     c.body = bytes;
-    if (!c.headers.some(([k]) => k.toLowerCase() === 'content-type') && !c.mutations.includes('no content-type'))
+    if (
+      !c.headers.some(([k]) => k.toLowerCase() === 'content-type') &&
+      !c.mutations.includes('no content-type')
+    )
       c.headers.push(['content-type', 'application/json']);
   } else if (bytes !== null && rng.chance(0.2)) {
     c.body = bytes;
@@ -386,7 +403,13 @@ function mutateBody(
       delete body[field];
       break;
     case 'unknown field': {
-      const name = rng.pick([...PROTO_NAMES.filter((n) => n !== '__proto__'), 'x', 'ünïcödé', '', 'a'.repeat(300)]);
+      const name = rng.pick([
+        ...PROTO_NAMES.filter((n) => n !== '__proto__'),
+        'x',
+        'ünïcödé',
+        '',
+        'a'.repeat(300),
+      ]);
       body[name] = anyValue(rng, budget);
       log.push(`unknown field ${JSON.stringify(name.slice(0, 20))}`);
       return false;
@@ -403,13 +426,21 @@ function mutateBody(
       return false;
   }
   // The model name is kept in audit rows by design: the canary must not ride in it.
-  if (field === 'model' && toJsonText(body.model ?? null).includes(CANARY)) body.model = 'no-canary';
+  if (field === 'model' && toJsonText(body.model ?? null).includes(CANARY))
+    body.model = 'no-canary';
   log.push(`${kind} ${field}`);
   return ep.budget.includes(field);
 }
 
-function mutateMessages(rng: Rng, body: Record<string, unknown>, budget: number, log: string[]): void {
-  const msgs = Array.isArray(body.messages) ? (body.messages as Array<Record<string, unknown>>) : [];
+function mutateMessages(
+  rng: Rng,
+  body: Record<string, unknown>,
+  budget: number,
+  log: string[],
+): void {
+  const msgs = Array.isArray(body.messages)
+    ? (body.messages as Array<Record<string, unknown>>)
+    : [];
   const m = msgs[0] ?? {};
   const kind = rng.pick([
     'role',
@@ -423,7 +454,18 @@ function mutateMessages(rng: Rng, body: Record<string, unknown>, budget: number,
   ]);
   switch (kind) {
     case 'role':
-      m.role = rng.pick(['wizard', '', 'USER', 'tool', 'function', 'developer', 'system', 5, null, '__proto__']);
+      m.role = rng.pick([
+        'wizard',
+        '',
+        'USER',
+        'tool',
+        'function',
+        'developer',
+        'system',
+        5,
+        null,
+        '__proto__',
+      ]);
       break;
     case 'content type':
       m.content = wrongTypeFor(rng, m.content, budget);
@@ -454,7 +496,7 @@ function mutateMessages(rng: Rng, body: Record<string, unknown>, budget: number,
       log.push(`messages ${kind}`);
       return;
     case 'empty':
-      body.messages = rng.pick([[], [{}], [null], [[]], {}]);
+      body.messages = rng.pick<unknown>([[], [{}], [null], [[]], {}]);
       log.push(`messages ${kind}`);
       return;
     case 'tool message':
@@ -464,7 +506,9 @@ function mutateMessages(rng: Rng, body: Record<string, unknown>, budget: number,
           { role: 'tool', tool_call_id: 5, content: [] },
           {
             role: 'assistant',
-            tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{not json' } }],
+            tool_calls: [
+              { id: 'c', type: 'function', function: { name: 'f', arguments: '{not json' } },
+            ],
           },
           { role: 'assistant', tool_calls: [{ type: 'function' }] },
           { role: 'assistant', tool_calls: 'x' },
@@ -483,17 +527,25 @@ function mutateMessages(rng: Rng, body: Record<string, unknown>, budget: number,
 }
 
 /** The hostile values the issue names, and their relatives, for the fields they hit. */
-function hostileField(rng: Rng, body: Record<string, unknown>, ep: EndpointDef, log: string[]): boolean {
+function hostileField(
+  rng: Rng,
+  body: Record<string, unknown>,
+  ep: EndpointDef,
+  log: string[],
+): boolean {
   const anthropic = ep.name.includes('/v1/messages');
   const choices: Array<[string, () => boolean | void]> = [
     ['seed -1', () => void (body.seed = -1)],
-    ['seed huge', () => void (body.seed = rng.pick([2 ** 64, -(2 ** 64), 2 ** 63, 2 ** 32]))],
+    [
+      'seed huge',
+      () => void (body.seed = rng.pick<unknown>([2 ** 64, -(2 ** 64), 2 ** 63, 2 ** 32])),
+    ],
     ['model proto', () => void (body.model = rng.pick(PROTO_NAMES))],
     ['tools without function', () => void (body.tools = [{ type: 'function' }])],
     [
       'tools odd',
       () =>
-        void (body.tools = rng.pick([
+        void (body.tools = rng.pick<unknown>([
           [{}],
           [{ type: 'function', function: {} }],
           [{ type: 'function', function: { name: '' } }],
@@ -501,14 +553,17 @@ function hostileField(rng: Rng, body: Record<string, unknown>, ep: EndpointDef, 
           [{ type: 'function', function: { name: 'f', parameters: deepText(rng) } }],
           [{ name: 'f', input_schema: { type: 'object', properties: { a: { $ref: '#' } } } }],
           [{ name: 'x'.repeat(300), input_schema: {} }],
-          Array.from({ length: 2_000 }, (_, i) => ({ type: 'function', function: { name: `f${i}` } })),
+          Array.from({ length: 2_000 }, (_, i) => ({
+            type: 'function',
+            function: { name: `f${i}` },
+          })),
           'tools',
         ])),
     ],
     [
       'tool_choice odd',
       () =>
-        void (body.tool_choice = rng.pick([
+        void (body.tool_choice = rng.pick<unknown>([
           'required',
           'any',
           { type: 'function' },
@@ -521,8 +576,11 @@ function hostileField(rng: Rng, body: Record<string, unknown>, ep: EndpointDef, 
     [
       'chat_template_kwargs',
       () =>
-        void (body.chat_template_kwargs = rng.pick([
-          { chat_template: '{% for a in range(99999999) %}{% for b in range(99999999) %}x{% endfor %}{% endfor %}' },
+        void (body.chat_template_kwargs = rng.pick<unknown>([
+          {
+            chat_template:
+              '{% for a in range(99999999) %}{% for b in range(99999999) %}x{% endfor %}{% endfor %}',
+          },
           { chat_template: `{{ ${CANARY} }}` },
           { tokenize: true, add_generation_prompt: false },
           { enable_thinking: 'yes' },
@@ -536,30 +594,35 @@ function hostileField(rng: Rng, body: Record<string, unknown>, ep: EndpointDef, 
     [
       'max_tokens huge',
       () => {
-        body[anthropic ? 'max_tokens' : rng.pick(['max_tokens', 'max_completion_tokens'])] = rng.pick([
-          2 ** 31 - 1,
-          2 ** 53,
-          1e9,
-          1e308,
-        ]);
+        body[anthropic ? 'max_tokens' : rng.pick(['max_tokens', 'max_completion_tokens'])] =
+          rng.pick([2 ** 31 - 1, 2 ** 53, 1e9, 1e308]);
         return true;
       },
     ],
     [
       'max_tokens bad',
       () => {
-        body.max_tokens = rng.pick([0, -1, 1.5, '4', null, true, -(2 ** 31)]);
+        body.max_tokens = rng.pick<unknown>([0, -1, 1.5, '4', null, true, -(2 ** 31)]);
         return true;
       },
     ],
     [
       'response_format',
       () =>
-        void (body.response_format = rng.pick([
-          { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'string', pattern: '(a+)+$' } } },
+        void (body.response_format = rng.pick<unknown>([
+          {
+            type: 'json_schema',
+            json_schema: { name: 'x', schema: { type: 'string', pattern: '(a+)+$' } },
+          },
           { type: 'json_schema', json_schema: { name: 'x', schema: { $ref: '#' } } },
-          { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', properties: deepText(rng) } } },
-          { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'array', minItems: 1e9 } } },
+          {
+            type: 'json_schema',
+            json_schema: { name: 'x', schema: { type: 'object', properties: deepText(rng) } },
+          },
+          {
+            type: 'json_schema',
+            json_schema: { name: 'x', schema: { type: 'array', minItems: 1e9 } },
+          },
           { type: 'json_schema', json_schema: {} },
           { type: 'json_schema' },
           { type: 'json_object' },
@@ -571,7 +634,7 @@ function hostileField(rng: Rng, body: Record<string, unknown>, ep: EndpointDef, 
     [
       'stop',
       () =>
-        void (body[anthropic ? 'stop_sequences' : 'stop'] = rng.pick([
+        void (body[anthropic ? 'stop_sequences' : 'stop'] = rng.pick<unknown>([
           Array.from({ length: 10_000 }, (_, i) => `s${i}`),
           [''],
           ['x'.repeat(100_000)],
@@ -583,7 +646,7 @@ function hostileField(rng: Rng, body: Record<string, unknown>, ep: EndpointDef, 
     [
       'logit_bias',
       () =>
-        void (body.logit_bias = rng.pick([
+        void (body.logit_bias = rng.pick<unknown>([
           Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [String(i), 100])),
           { '-1': 1 },
           { '99999999999': 1 },
@@ -592,14 +655,24 @@ function hostileField(rng: Rng, body: Record<string, unknown>, ep: EndpointDef, 
           [],
         ])),
     ],
-    ['n', () => void (body.n = rng.pick([0, 2, 128, -1, 1e9]))],
-    ['logprobs', () => void Object.assign(body, { logprobs: true, top_logprobs: rng.pick([-1, 0, 20, 1e6]) })],
-    ['stream_options', () => void Object.assign(body, { stream: true, stream_options: rng.pick([{ include_usage: 'yes' }, null, [], { x: 1 }]) })],
-    ['stream type', () => void (body.stream = rng.pick(['true', 1, null, {}, 'false']))],
+    ['n', () => void (body.n = rng.pick<unknown>([0, 2, 128, -1, 1e9]))],
+    [
+      'logprobs',
+      () => void Object.assign(body, { logprobs: true, top_logprobs: rng.pick([-1, 0, 20, 1e6]) }),
+    ],
+    [
+      'stream_options',
+      () =>
+        void Object.assign(body, {
+          stream: true,
+          stream_options: rng.pick([{ include_usage: 'yes' }, null, [], { x: 1 }]),
+        }),
+    ],
+    ['stream type', () => void (body.stream = rng.pick<unknown>(['true', 1, null, {}, 'false']))],
     [
       'thinking',
       () =>
-        void (body.thinking = rng.pick([
+        void (body.thinking = rng.pick<unknown>([
           { type: 'enabled', budget_tokens: -1 },
           { type: 'enabled', budget_tokens: 1e12 },
           { type: 'enabled' },
@@ -607,14 +680,71 @@ function hostileField(rng: Rng, body: Record<string, unknown>, ep: EndpointDef, 
           true,
         ])),
     ],
-    ['reasoning_effort', () => void (body.reasoning_effort = rng.pick(['max', '', 5, 'high']))],
-    ['prompt tokens', () => void (body.prompt = rng.pick([[-1], [2 ** 40], [], [[1, 2]], [0.5], Array.from({ length: 100_000 }, () => 1)]))],
-    ['stop_token_ids', () => void (body.stop_token_ids = rng.pick([[-1], [2 ** 40], 'x', [null]]))],
-    ['system', () => void (body.system = rng.pick([[{ type: 'text' }], [{ type: 'image' }], 5, { text: CANARY }, [CANARY]]))],
-    ['metadata', () => void (body.metadata = rng.pick([{ user_id: 5 }, 'x', { user_id: 'u', extra: deepText(rng) }]))],
-    ['temperature', () => void (body.temperature = rng.pick([-1, 2.0001, 1e308, 0, '0', null]))],
-    ['top_k/top_p', () => void Object.assign(body, { top_k: rng.pick([-1, 0, 2 ** 40]), top_p: rng.pick([0, -0.1, 1.1, 1]) })],
-    ['embeddings input', () => void (body.input = rng.pick([[], [[]], [[-1]], [''], Array.from({ length: 5_000 }, () => CANARY), 5, [null]]))],
+    [
+      'reasoning_effort',
+      () => void (body.reasoning_effort = rng.pick<unknown>(['max', '', 5, 'high'])),
+    ],
+    [
+      'prompt tokens',
+      () =>
+        void (body.prompt = rng.pick<unknown>([
+          [-1],
+          [2 ** 40],
+          [],
+          [[1, 2]],
+          [0.5],
+          Array.from({ length: 100_000 }, () => 1),
+        ])),
+    ],
+    [
+      'stop_token_ids',
+      () => void (body.stop_token_ids = rng.pick<unknown>([[-1], [2 ** 40], 'x', [null]])),
+    ],
+    [
+      'system',
+      () =>
+        void (body.system = rng.pick<unknown>([
+          [{ type: 'text' }],
+          [{ type: 'image' }],
+          5,
+          { text: CANARY },
+          [CANARY],
+        ])),
+    ],
+    [
+      'metadata',
+      () =>
+        void (body.metadata = rng.pick<unknown>([
+          { user_id: 5 },
+          'x',
+          { user_id: 'u', extra: deepText(rng) },
+        ])),
+    ],
+    [
+      'temperature',
+      () => void (body.temperature = rng.pick<unknown>([-1, 2.0001, 1e308, 0, '0', null])),
+    ],
+    [
+      'top_k/top_p',
+      () =>
+        void Object.assign(body, {
+          top_k: rng.pick([-1, 0, 2 ** 40]),
+          top_p: rng.pick([0, -0.1, 1.1, 1]),
+        }),
+    ],
+    [
+      'embeddings input',
+      () =>
+        void (body.input = rng.pick<unknown>([
+          [],
+          [[]],
+          [[-1]],
+          [''],
+          Array.from({ length: 5_000 }, () => CANARY),
+          5,
+          [null],
+        ])),
+    ],
   ];
   const [name, apply] = rng.pick(choices);
   log.push(name);
@@ -651,7 +781,8 @@ function mutateText(rng: Rng, text: string, log: string[]): string | Buffer {
       return text + rng.pick(['}', ']', 'x', '\u0000', ',', ' null', '{"a":1}']);
     case 'byte flip': {
       const b = Buffer.from(text, 'utf8');
-      for (let i = rng.int(1, 4); i > 0 && b.length; i--) b[rng.int(0, b.length - 1)] = rng.int(0, 255);
+      for (let i = rng.int(1, 4); i > 0 && b.length; i--)
+        b[rng.int(0, b.length - 1)] = rng.int(0, 255);
       return b;
     }
     case 'bom':
@@ -666,10 +797,22 @@ function mutateText(rng: Rng, text: string, log: string[]): string | Buffer {
       // Bad bytes inside a string value, where a decoder must replace or refuse them.
       const at = text.indexOf(CANARY);
       const bad = Buffer.from(
-        rng.pick([[0xff], [0xfe, 0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe0, 0xa4], [0xf4, 0x90, 0x80, 0x80], [0x80]]),
+        rng.pick([
+          [0xff],
+          [0xfe, 0xff],
+          [0xc0, 0x80],
+          [0xed, 0xa0, 0x80],
+          [0xe0, 0xa4],
+          [0xf4, 0x90, 0x80, 0x80],
+          [0x80],
+        ]),
       );
       const pos = at >= 0 ? at : cut;
-      return Buffer.concat([Buffer.from(text.slice(0, pos), 'utf8'), bad, Buffer.from(text.slice(pos), 'utf8')]);
+      return Buffer.concat([
+        Buffer.from(text.slice(0, pos), 'utf8'),
+        bad,
+        Buffer.from(text.slice(pos), 'utf8'),
+      ]);
     }
     case 'lone surrogate':
       return text.replace(CANARY, `\\ud800${CANARY}\\udfff`);
@@ -681,7 +824,7 @@ function mutateText(rng: Rng, text: string, log: string[]): string | Buffer {
       return text.replace(
         /^{/,
         rng.pick([
-          '{"__proto__":{"model":"x","max_tokens":1e9,"polluted":true},',
+          '{"__proto__":{"model":"x","max_tokens":1e9,"stream":true,"polluted":true},',
           '{"constructor":{"prototype":{"polluted":true}},',
           '{"__proto__":null,',
         ]),
@@ -735,7 +878,10 @@ function mutateHeaders(rng: Rng, c: HttpCase): void {
       c.headers = c.headers.filter(([k]) => k.toLowerCase() !== 'content-type');
       break;
     case 'content-type twice':
-      c.headers.push(['content-type', 'application/json'], ['Content-Type', rng.pick(CONTENT_TYPES)]);
+      c.headers.push(
+        ['content-type', 'application/json'],
+        ['Content-Type', rng.pick(CONTENT_TYPES)],
+      );
       break;
     case 'authorization':
       setHeader(
@@ -758,11 +904,17 @@ function mutateHeaders(rng: Rng, c: HttpCase): void {
       c.headers.push(['authorization', 'Bearer one'], ['authorization', 'Bearer two']);
       break;
     case 'x-api-key':
-      c.headers.push(['x-api-key', rng.pick(['', ' ', 'sk-ant-x', 'k'.repeat(8_000), 'orch_bogus'])]);
+      c.headers.push([
+        'x-api-key',
+        rng.pick(['', ' ', 'sk-ant-x', 'k'.repeat(8_000), 'orch_bogus']),
+      ]);
       if (rng.chance(0.3)) c.headers.push(['x-api-key', 'second']);
       break;
     case 'anthropic-version':
-      c.headers.push(['anthropic-version', rng.pick(['2023-06-01', '', 'garbage', '9999-99-99', 'v'.repeat(4_000)])]);
+      c.headers.push([
+        'anthropic-version',
+        rng.pick(['2023-06-01', '', 'garbage', '9999-99-99', 'v'.repeat(4_000)]),
+      ]);
       if (rng.chance(0.3)) c.headers.push(['anthropic-version', '2023-01-01']);
       break;
     case 'anthropic headers':
@@ -798,7 +950,10 @@ function mutateHeaders(rng: Rng, c: HttpCase): void {
       c.wire = true;
       break;
     case 'origin':
-      c.headers.push(['origin', rng.pick(['https://evil.example', 'null', 'http://127.0.0.1', '', 'file://'])]);
+      c.headers.push([
+        'origin',
+        rng.pick(['https://evil.example', 'null', 'http://127.0.0.1', '', 'file://']),
+      ]);
       break;
     case 'accept':
       c.headers.push(['accept', rng.pick(['text/event-stream', 'image/png', '*/*;q=x', ''])]);
@@ -834,7 +989,19 @@ function mutateHeaders(rng: Rng, c: HttpCase): void {
 }
 
 function mutateMethod(rng: Rng, c: HttpCase): void {
-  const m = rng.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE', 'post', 'FOO', 'CONNECT']);
+  const m = rng.pick([
+    'GET',
+    'POST',
+    'PUT',
+    'DELETE',
+    'PATCH',
+    'HEAD',
+    'OPTIONS',
+    'TRACE',
+    'post',
+    'FOO',
+    'CONNECT',
+  ]);
   c.mutations.push(`method ${m}`);
   c.method = m;
   // Unknown or lower-case method tokens, and CONNECT, are refused by Node's parser.
@@ -874,7 +1041,11 @@ function finishFraming(rng: Rng, c: HttpCase): void {
   }
   if (kind === 'bad chunks') {
     c.headers.push(['transfer-encoding', 'chunked']);
-    c.body = Buffer.concat([Buffer.from('zz\r\n'), c.body.subarray(0, 100), Buffer.from('\r\n0\r\n\r\n')]);
+    c.body = Buffer.concat([
+      Buffer.from('zz\r\n'),
+      c.body.subarray(0, 100),
+      Buffer.from('\r\n0\r\n\r\n'),
+    ]);
     c.wire = true;
     return;
   }

@@ -5,5 +5,11 @@ export { CANARY } from './values.ts';
 export { ENDPOINTS, httpCases, type HttpCase, type HttpCaseOptions } from './httpCases.ts';
 export { sendRaw, type RawResult } from './rawHttp.ts';
 export { describeCase, expectedShape, failureClass, judgeHttp, shapeProblem } from './oracle.ts';
-export { describeRpcCase, READ_ONLY_METHODS, rpcCases, runRpcCase, type RpcCase } from './rpcCases.ts';
+export {
+  describeRpcCase,
+  READ_ONLY_METHODS,
+  rpcCases,
+  runRpcCase,
+  type RpcCase,
+} from './rpcCases.ts';
 export { runStream, wellFormedStreams, type StreamSpec } from './streams.ts';

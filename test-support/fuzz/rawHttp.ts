@@ -26,7 +26,10 @@ export type RawResult =
 export function requestBytes(r: RawRequest): Buffer {
   const parts: Buffer[] = [Buffer.from(`${r.method} ${r.path} HTTP/1.1\r\n`, 'latin1')];
   for (const [k, v] of r.headers) {
-    parts.push(Buffer.from(`${k}: `, 'latin1'), typeof v === 'string' ? Buffer.from(v, 'latin1') : v);
+    parts.push(
+      Buffer.from(`${k}: `, 'latin1'),
+      typeof v === 'string' ? Buffer.from(v, 'latin1') : v,
+    );
     parts.push(Buffer.from('\r\n'));
   }
   parts.push(Buffer.from('connection: close\r\n\r\n'));
@@ -50,7 +53,11 @@ export function sendRaw(port: number, r: RawRequest, timeoutMs: number): Promise
       const parsed = parseResponse(raw);
       const ms = Date.now() - t0;
       if (parsed && (why === null || parsed.complete)) {
-        resolve({ kind: 'response', response: { ...parsed.response, complete: parsed.complete }, ms });
+        resolve({
+          kind: 'response',
+          response: { ...parsed.response, complete: parsed.complete },
+          ms,
+        });
       } else {
         resolve({
           kind: 'no-response',

@@ -34,7 +34,8 @@ export const READ_ONLY_METHODS = new Set([
   'library.list',
 ]);
 
-type Handshake = 'query' | 'auth-frame' | 'none' | 'wrong-token' | 'foreign-origin' | 'foreign-host';
+type Handshake =
+  'query' | 'auth-frame' | 'none' | 'wrong-token' | 'foreign-origin' | 'foreign-host';
 
 export interface RpcFrame {
   data: string | Buffer;
@@ -90,7 +91,15 @@ function text(v: unknown): string {
 }
 
 function unauthFrame(rng: Rng): RpcFrame {
-  const kind = rng.pick(['call', 'garbage', 'wrong token', 'big', 'invalid utf-8', 'auth no token', 'binary']);
+  const kind = rng.pick([
+    'call',
+    'garbage',
+    'wrong token',
+    'big',
+    'invalid utf-8',
+    'auth no token',
+    'binary',
+  ]);
   const frame = (data: string | Buffer, closeCodes: number[], binary = false): RpcFrame => ({
     data,
     binary,
@@ -102,11 +111,20 @@ function unauthFrame(rng: Rng): RpcFrame {
     case 'call':
       return frame(text({ type: 'call', id: 1, method: rng.pick(METHODS), params: {} }), [4401]);
     case 'garbage':
-      return frame(rng.pick(['{', 'null', '[]', '"auth"', '{"type":"auth"}', 'x'.repeat(100)]), [4401]);
+      return frame(
+        rng.pick(['{', 'null', '[]', '"auth"', '{"type":"auth"}', 'x'.repeat(100)]),
+        [4401],
+      );
     case 'wrong token':
-      return frame(text({ type: 'auth', token: rng.pick(['', 'x', CANARY, '\u0000', 't'.repeat(3_000)]) }), [4401, 1009]);
+      return frame(
+        text({ type: 'auth', token: rng.pick(['', 'x', CANARY, '\u0000', 't'.repeat(3_000)]) }),
+        [4401, 1009],
+      );
     case 'big':
-      return frame(text({ type: 'auth', token: 'x'.repeat(rng.pick([5_000, 100_000, 2_000_000])) }), [1009]);
+      return frame(
+        text({ type: 'auth', token: 'x'.repeat(rng.pick([5_000, 100_000, 2_000_000])) }),
+        [1009],
+      );
     case 'invalid utf-8':
       return frame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), [1007]);
     case 'auth no token':
@@ -120,7 +138,18 @@ function invalidParams(rng: Rng): unknown {
   if (rng.chance(0.6)) {
     const o: Record<string, unknown> = {};
     for (let i = rng.int(0, 3); i > 0; i--)
-      o[rng.pick(['id', 'model', 'name', 'repoId', 'limit', 'patch', 'config', ...PROTO_NAMES.slice(2)])] = anyValue(rng, 200_000);
+      o[
+        rng.pick([
+          'id',
+          'model',
+          'name',
+          'repoId',
+          'limit',
+          'patch',
+          'config',
+          ...PROTO_NAMES.slice(2),
+        ])
+      ] = anyValue(rng, 200_000);
     // An unknown key: every input schema is strict, so this can never validate.
     o[`__fuzz_${rng.int(0, 999)}`] = anyValue(rng, 100_000);
     return o;
@@ -239,10 +268,22 @@ function authedFrameOf(rng: Rng, id: number): RpcFrame {
         `{"type":"call","id":${id},"method":"app.status","params":${deepText(rng).text}}`,
       ]);
       // The last form is well-formed when the deep text is balanced: then it is a call with odd params.
-      return { data, binary: false, expect: 'any', what: `malformed ${JSON.stringify(data.slice(0, 40))}` };
+      return {
+        data,
+        binary: false,
+        expect: 'any',
+        what: `malformed ${JSON.stringify(data.slice(0, 40))}`,
+      };
     }
     case 'odd id': {
-      const oddId = rng.pick<number | Raw>([-1, 0, 2 ** 53 + 2, 1e300, -(2 ** 63), new Raw('1e400')]);
+      const oddId = rng.pick<number | Raw>([
+        -1,
+        0,
+        2 ** 53 + 2,
+        1e300,
+        -(2 ** 63),
+        new Raw('1e400'),
+      ]);
       return {
         data: text({ type: 'call', id: oddId, method: 'app.status', params: {} }),
         binary: false,
@@ -276,7 +317,11 @@ function authedFrameOf(rng: Rng, id: number): RpcFrame {
     }
     case 'invalid utf-8':
       return {
-        data: Buffer.concat([Buffer.from(`{"type":"call","id":${id},"method":"`), Buffer.from([0xff, 0xc0]), Buffer.from('"}')]),
+        data: Buffer.concat([
+          Buffer.from(`{"type":"call","id":${id},"method":"`),
+          Buffer.from([0xff, 0xc0]),
+          Buffer.from('"}'),
+        ]),
         binary: false,
         expect: 'closes',
         closeCodes: [1007],
@@ -299,7 +344,12 @@ export interface RpcOutcome {
 }
 
 /** Runs one case on its own socket and judges every answer. */
-export async function runRpcCase(port: number, token: string, c: RpcCase, timeoutMs: number): Promise<RpcOutcome> {
+export async function runRpcCase(
+  port: number,
+  token: string,
+  c: RpcCase,
+  timeoutMs: number,
+): Promise<RpcOutcome> {
   const failures: string[] = [];
   const base = `ws://127.0.0.1:${port}/rpc`;
   const url =
@@ -358,21 +408,33 @@ export async function runRpcCase(port: number, token: string, c: RpcCase, timeou
     });
 
   const opened = await until(() => ws.readyState === WebSocket.OPEN || closeCode !== null);
-  if (c.handshake === 'wrong-token' || c.handshake === 'foreign-origin' || c.handshake === 'foreign-host') {
+  if (
+    c.handshake === 'wrong-token' ||
+    c.handshake === 'foreign-origin' ||
+    c.handshake === 'foreign-host'
+  ) {
     const want = c.handshake === 'wrong-token' ? 401 : 403;
-    if (refused !== want) failures.push(`handshake ${c.handshake}: expected HTTP ${want}, got ${refused ?? (opened ? 'an open socket' : 'nothing')}`);
+    if (refused !== want)
+      failures.push(
+        `handshake ${c.handshake}: expected HTTP ${want}, got ${refused ?? (opened ? 'an open socket' : 'nothing')}`,
+      );
     ws.terminate();
     return { failures, sent: 1 };
   }
   if (!opened || ws.readyState !== WebSocket.OPEN) {
-    failures.push(`handshake ${c.handshake}: socket did not open (refused ${refused}, close ${closeCode})`);
+    failures.push(
+      `handshake ${c.handshake}: socket did not open (refused ${refused}, close ${closeCode})`,
+    );
     ws.terminate();
     return { failures, sent: 1 };
   }
   let sent = 0;
   if (c.handshake === 'auth-frame') {
     ws.send(JSON.stringify({ type: 'auth', token }));
-    if (!(await until(() => frames.some((f) => f.type === 'ready') || closeCode !== null)) || closeCode !== null)
+    if (
+      !(await until(() => frames.some((f) => f.type === 'ready') || closeCode !== null)) ||
+      closeCode !== null
+    )
       failures.push(`auth frame: no ready (close ${closeCode})`);
   } else if (c.handshake === 'query') {
     await until(() => frames.some((f) => f.type === 'ready') || closeCode !== null);
@@ -388,11 +450,18 @@ export async function runRpcCase(port: number, token: string, c: RpcCase, timeou
     // Unauthenticated: the socket must close with a fair code, and nothing but a close may come back.
     const last = c.frames[c.frames.length - 1]!;
     const closed = await until(() => closeCode !== null);
-    if (!closed) failures.push(`unauthenticated ${last.what}: socket still open after ${timeoutMs} ms`);
+    if (!closed)
+      failures.push(`unauthenticated ${last.what}: socket still open after ${timeoutMs} ms`);
     else if (!c.frames.some((f) => f.closeCodes?.includes(closeCode!)))
-      failures.push(`unauthenticated: closed with ${closeCode}, expected one of ${c.frames.map((f) => f.closeCodes).flat().join('/')}`);
+      failures.push(
+        `unauthenticated: closed with ${closeCode}, expected one of ${c.frames
+          .map((f) => f.closeCodes)
+          .flat()
+          .join('/')}`,
+      );
     const leaked = frames.filter((f) => f.type !== 'event');
-    if (leaked.length) failures.push(`unauthenticated socket was answered: ${JSON.stringify(leaked).slice(0, 300)}`);
+    if (leaked.length)
+      failures.push(`unauthenticated socket was answered: ${JSON.stringify(leaked).slice(0, 300)}`);
     ws.terminate();
     return { failures, sent };
   }
@@ -402,7 +471,8 @@ export async function runRpcCase(port: number, token: string, c: RpcCase, timeou
   if (!closes && closeCode === null) {
     ws.send(JSON.stringify({ type: 'call', id: SENTINEL_ID, method: 'app.status', params: {} }));
   }
-  const byId = (id: number) => frames.find((f) => f.id === id && (f.type === 'result' || f.type === 'error'));
+  const byId = (id: number) =>
+    frames.find((f) => f.id === id && (f.type === 'result' || f.type === 'error'));
   const done = await until(
     () =>
       closeCode !== null ||
@@ -411,12 +481,16 @@ export async function runRpcCase(port: number, token: string, c: RpcCase, timeou
   if (closes) {
     if (closeCode === null) failures.push(`${closes.what}: socket still open`);
     else if (!closes.closeCodes!.includes(closeCode))
-      failures.push(`${closes.what}: closed with ${closeCode}, expected ${closes.closeCodes!.join('/')}`);
+      failures.push(
+        `${closes.what}: closed with ${closeCode}, expected ${closes.closeCodes!.join('/')}`,
+      );
   } else if (!done) {
     const missing = [...expectedIds, SENTINEL_ID].filter((id) => !byId(id));
     failures.push(`no answer within ${timeoutMs} ms to the calls with ids ${missing.join(',')}`);
   } else if (closeCode !== null) {
-    failures.push(`authenticated socket closed with ${closeCode} after ${c.frames.map((f) => f.what).join('; ')}`);
+    failures.push(
+      `authenticated socket closed with ${closeCode} after ${c.frames.map((f) => f.what).join('; ')}`,
+    );
   }
 
   for (const fr of frames) {
@@ -439,12 +513,16 @@ export async function runRpcCase(port: number, token: string, c: RpcCase, timeou
     const r = byId(f.id!);
     if (!r) continue;
     if (r.type === 'result' && !f.mayResult)
-      failures.push(`${f.what} with params that cannot validate succeeded: ${JSON.stringify(r).slice(0, 200)}`);
+      failures.push(
+        `${f.what} with params that cannot validate succeeded: ${JSON.stringify(r).slice(0, 200)}`,
+      );
     if (f.unknownMethod && (r.error as { code?: string } | undefined)?.code !== 'not_found')
       failures.push(`${f.what}: expected not_found, got ${JSON.stringify(r).slice(0, 200)}`);
   }
   if (!closes && done && closeCode === null && byId(SENTINEL_ID)?.type !== 'result')
-    failures.push(`app.status after the fuzz frames failed: ${JSON.stringify(byId(SENTINEL_ID)).slice(0, 200)}`);
+    failures.push(
+      `app.status after the fuzz frames failed: ${JSON.stringify(byId(SENTINEL_ID)).slice(0, 200)}`,
+    );
   ws.terminate();
   return { failures, sent };
 }
@@ -452,7 +530,10 @@ export async function runRpcCase(port: number, token: string, c: RpcCase, timeou
 export function describeRpcCase(c: RpcCase): string {
   const frames = c.frames
     .map((f) => {
-      const d = typeof f.data === 'string' ? f.data : `<${f.binary ? 'binary' : 'text'} bytes ${f.data.subarray(0, 40).toString('hex')}>`;
+      const d =
+        typeof f.data === 'string'
+          ? f.data
+          : `<${f.binary ? 'binary' : 'text'} bytes ${f.data.subarray(0, 40).toString('hex')}>`;
       return `${f.what}: ${JSON.stringify(d.length > 200 ? `${d.slice(0, 200)}…(${d.length})` : d)}`;
     })
     .join(' ; ');

@@ -55,7 +55,13 @@ export function wellFormedStreams(model: string, maxTokens: number): StreamSpec[
       name: 'openai completions',
       path: '/v1/completions',
       headers: json,
-      body: { model, stream: true, temperature: 0, max_tokens: maxTokens, prompt: 'Once upon a time' },
+      body: {
+        model,
+        stream: true,
+        temperature: 0,
+        max_tokens: maxTokens,
+        prompt: 'Once upon a time',
+      },
     },
   ];
 }

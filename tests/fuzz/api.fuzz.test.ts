@@ -30,6 +30,8 @@ const N_RPC = Number(process.env.ORCHARD_FUZZ_RPC ?? 300);
 const ONLY = process.env.ORCHARD_FUZZ_CASES?.split(',').map((s) => s.trim());
 const CONCURRENCY = 8;
 const REQUEST_TIMEOUT_MS = 60_000;
+/** A valid request with no usable token budget may generate to the end of the window: hang up then. */
+const LONG_RUN_DEADLINE_MS = 15_000;
 const LLAMA = 'orchard-fixtures/random-llama';
 const QWEN = 'orchard-fixtures/random-qwen3';
 const STREAM_TOKENS = 48;
@@ -37,7 +39,9 @@ const STREAM_TOKENS = 48;
 /** Every table's rows except the audit log's, which only counts. */
 function snapshot(core: Core): { tables: string; audit: number } {
   const names = (
-    core.db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as Array<{
+    core.db
+      .prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+      .all() as Array<{
       name: string;
     }>
   ).map((t) => t.name);
@@ -50,7 +54,8 @@ function snapshot(core: Core): { tables: string; audit: number } {
 
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile())
     .map((d) => path.join(d.parentPath, d.name));
 }
@@ -93,12 +98,16 @@ describe('fuzz: the /v1 API and the /rpc socket', () => {
     const before = snapshot(core);
     const pidBefore = core.supervisor.status().pid;
 
-    const http = httpCases(SEED, { models: [LLAMA, LLAMA, QWEN], maxBodyBytes: core.gateway.settings()['gateway.maxBodyBytes'] });
+    const http = httpCases(SEED, {
+      models: [LLAMA, LLAMA, QWEN],
+      maxBodyBytes: core.gateway.settings()['gateway.maxBodyBytes'],
+    });
     const rpc = rpcCases(SEED);
     const jobs: string[] = [];
     for (let i = 0, r = 0; i < N_HTTP || r < N_RPC; i++) {
       if (i < N_HTTP) jobs.push(`h${i}`);
-      if (r < N_RPC && (i % Math.max(1, Math.floor(N_HTTP / N_RPC)) === 0 || i >= N_HTTP)) jobs.push(`r${r++}`);
+      if (r < N_RPC && (i % Math.max(1, Math.floor(N_HTTP / N_RPC)) === 0 || i >= N_HTTP))
+        jobs.push(`r${r++}`);
     }
     const todo = ONLY ?? jobs;
 
@@ -114,7 +123,10 @@ describe('fuzz: the /v1 API and the /rpc socket', () => {
       while (fuzzing) {
         try {
           const out = await runStream(base, s);
-          if (out !== solo[i]) streamFailures.push(`${s.name}: run ${streamRuns[i]} differs from solo:\n  solo ${JSON.stringify(solo[i])}\n  got  ${JSON.stringify(out)}`);
+          if (out !== solo[i])
+            streamFailures.push(
+              `${s.name}: run ${streamRuns[i]} differs from solo:\n  solo ${JSON.stringify(solo[i])}\n  got  ${JSON.stringify(out)}`,
+            );
         } catch (e) {
           streamFailures.push(`${s.name}: run ${streamRuns[i]}: ${(e as Error).message}`);
         }
@@ -131,8 +143,14 @@ describe('fuzz: the /v1 API and the /rpc socket', () => {
           const c = http.make(index);
           const r = await sendRaw(
             port,
-            { method: c.method, path: c.path, headers: c.headers, body: c.body, endAfterSend: c.truncatedBody },
-            REQUEST_TIMEOUT_MS,
+            {
+              method: c.method,
+              path: c.path,
+              headers: c.headers,
+              body: c.body,
+              endAfterSend: c.truncatedBody,
+            },
+            c.mayRunLong ? LONG_RUN_DEADLINE_MS : REQUEST_TIMEOUT_MS,
           );
           requests++;
           const problem = judgeHttp(c, r);
@@ -161,10 +179,18 @@ describe('fuzz: the /v1 API and the /rpc socket', () => {
     const final = await fetch(`${base}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: LLAMA, max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({
+        model: LLAMA,
+        max_tokens: 4,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
     });
     expect(final.status).toBe(200);
-    expect(core.supervisor.status()).toMatchObject({ state: 'ready', pid: pidBefore, recentCrashes: 0 });
+    expect(core.supervisor.status()).toMatchObject({
+      state: 'ready',
+      pid: pidBefore,
+      recentCrashes: 0,
+    });
 
     core.gateway.audit.flush();
     const after = snapshot(core);
@@ -180,7 +206,16 @@ describe('fuzz: the /v1 API and the /rpc socket', () => {
     for (const f of failures) classes.set(f.klass, [...(classes.get(f.klass) ?? []), f]);
     const report = [...classes.entries()]
       .sort((a, b) => b[1].length - a[1].length)
-      .map(([k, fs]) => `${fs.length}× ${k}\n  ${fs.slice(0, 3).map((f) => f.text).join('\n  ')}\n  replay: ORCHARD_FUZZ_SEED=${SEED} ORCHARD_FUZZ_CASES=${fs.slice(0, 10).map((f) => f.job).join(',')} npx vitest run tests/fuzz`)
+      .map(
+        ([k, fs]) =>
+          `${fs.length}× ${k}\n  ${fs
+            .slice(0, 3)
+            .map((f) => f.text)
+            .join('\n  ')}\n  replay: ORCHARD_FUZZ_SEED=${SEED} ORCHARD_FUZZ_CASES=${fs
+            .slice(0, 10)
+            .map((f) => f.job)
+            .join(',')} npx vitest run tests/fuzz`,
+      )
       .join('\n');
     console.log(
       `fuzz seed=${SEED}: ${requests} requests in ${fuzzMs} ms, stream runs ${streamRuns.join('/')}, ` +

@@ -208,6 +208,9 @@ describe('hostile values already in the database (stored before they were checke
     expect(v.status).toBe('failed');
     expect(v.error).toContain(JSON.stringify(ESCAPE));
     expect(v.error).toContain('outside the HF cache');
+    // And it can still be cleared away.
+    expect((await env.manager.cancel(id)).status).toBe('cancelled');
+    expect(await env.writesOutside()).toEqual([]);
   });
 
   it('a commit sha: the snapshot is never built outside the cache', async () => {

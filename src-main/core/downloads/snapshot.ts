@@ -67,6 +67,15 @@ export function recordInstalled(
 }
 
 export function deleteIncompletes(cache: RepoCache, files: FileState[]): void {
-  for (const f of files)
-    if (f.status !== 'done') fs.rmSync(cache.incomplete(f.blob), { force: true });
+  for (const f of files) {
+    if (f.status === 'done') continue;
+    let inc: string;
+    try {
+      inc = cache.incomplete(f.blob);
+    } catch {
+      // A blob name that would leave the cache (stored before names were checked): nothing of ours is there.
+      continue;
+    }
+    fs.rmSync(inc, { force: true });
+  }
 }

@@ -34,7 +34,8 @@ export interface RepoCache {
  */
 function inside(base: string, what: string, value: string, ...parts: string[]): string {
   const p = path.join(base, ...parts);
-  if (!path.resolve(p).startsWith(path.resolve(base) + path.sep))
+  const b = path.resolve(base);
+  if (!path.resolve(p).startsWith(b.endsWith(path.sep) ? b : b + path.sep))
     throw new CoreError(
       'validation',
       `refusing a path outside the HF cache: ${what} ${JSON.stringify(value)}`,

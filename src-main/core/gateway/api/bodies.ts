@@ -41,6 +41,45 @@ const BODIES: Record<Endpoint, z.ZodType> = {
   }),
 };
 
+/**
+ * How deep a body may nest. Deeper bodies are refused here: serialising one for the backend would overflow
+ * the stack (and Python's parser stops at about 1,000), and a request no backend can read is the client's
+ * fault, never a backend failure a circuit breaker should count. Real tool schemas nest a few dozen deep.
+ */
+export const MAX_BODY_DEPTH = 128;
+
+/**
+ * Why a parsed body cannot be forwarded as it is, or null: nested past MAX_BODY_DEPTH, or a number JSON
+ * cannot carry (`1e400` parses to Infinity, which would be re-serialised as null, silently dropping a limit
+ * such as max_tokens). Iterative: the depth being checked is the one recursion could not survive.
+ */
+export function bodyProblem(root: unknown): { message: string; param: string | null } | null {
+  const stack: Array<{ v: unknown; depth: number; top: string | null }> = [
+    { v: root, depth: 0, top: null },
+  ];
+  while (stack.length) {
+    const { v, depth, top } = stack.pop()!;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v))
+        return { message: `${top ?? 'body'}: number out of range`, param: top };
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_BODY_DEPTH)
+      return {
+        message: `${top ?? 'body'}: nested deeper than ${MAX_BODY_DEPTH} levels`,
+        param: top,
+      };
+    if (Array.isArray(v)) {
+      for (const item of v) stack.push({ v: item, depth: depth + 1, top });
+    } else {
+      for (const [k, item] of Object.entries(v))
+        stack.push({ v: item, depth: depth + 1, top: top ?? k });
+    }
+  }
+  return null;
+}
+
 /** The validated body. The model name goes on the audit row even when the body is refused. */
 export function parseBody(
   raw: Buffer,
@@ -52,6 +91,15 @@ export function parseBody(
     json = JSON.parse(raw.toString('utf8'));
   } catch {
     throw new GatewayError(400, 'invalid_json', 'The request body is not valid JSON.');
+  }
+  const problem = bodyProblem(json);
+  if (problem) {
+    throw new GatewayError(
+      400,
+      'invalid_request',
+      `Invalid request: ${problem.message}`,
+      problem.param,
+    );
   }
   const parsed = BODIES[endpoint].safeParse(json);
   if (

@@ -25,13 +25,33 @@ export interface HandlerDeps {
   dispatch: Dispatch;
 }
 
+/** The model id in /v1/models/{id}, percent-decoded; bad encoding ('%E0%A4%A') is the client's error. */
+function modelIdOf(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new GatewayError(
+      400,
+      'invalid_path',
+      'The model id in the path is not valid percent-encoded UTF-8.',
+      'model',
+    );
+  }
+}
+
 /** Serves /v1/*; returns false (and touches nothing) for any other path. */
 export function requestHandler(
   deps: HandlerDeps,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const { now, log } = deps;
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      // An absolute-form target that is no URL ('http://['): not an API path; the static server refuses it.
+      return false;
+    }
     const path = url.pathname.replace(/\/+$/, '');
     if (path !== '/v1' && !path.startsWith('/v1/')) return false;
 
@@ -59,8 +79,7 @@ export function requestHandler(
       if (guard(req, res, settings, row, baseHeaders, deps.guard)) return true;
 
       if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
-        const id =
-          path === '/v1/models' ? null : decodeURIComponent(path.slice('/v1/models/'.length));
+        const id = path === '/v1/models' ? null : modelIdOf(path.slice('/v1/models/'.length));
         const r = await deps.models.modelsResponse(protocol, id);
         row.status = r.status;
         sendJson(res, r.status, r.body, baseHeaders);

@@ -28,7 +28,7 @@ export function modelListing(deps: {
     const kind = (id: string) =>
       ctx.localModels.includes(id)
         ? ('local' as const)
-        : id in ctx.aliases
+        : Object.hasOwn(ctx.aliases, id)
           ? ('alias' as const)
           : ctx.profiles.some((p) => p.name === id)
             ? ('profile' as const)

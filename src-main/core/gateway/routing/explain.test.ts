@@ -127,4 +127,20 @@ describe('explainRoute', () => {
     ]);
     expect(availableNames(c)).toEqual(e.available);
   });
+
+  it("a name on Object.prototype ('constructor', '__proto__') is unknown, not an alias", () => {
+    const c = ctx([]);
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const e = explainRoute(name, c);
+      expect(e.matched, name).toBeNull();
+      expect(e.candidates).toEqual([]);
+      expect(e.steps.join(' ')).not.toMatch(/function|native code|\[object/);
+    }
+    // A rule or profile naming such a model finds nothing on disk (no alias resolves to a function).
+    const routed = explainRoute(
+      'x',
+      ctx([rule('r', 1, 'x', { kind: 'local', model: 'constructor' })]),
+    );
+    expect(routed.candidates[0]?.skipped).toBe("local model 'constructor' is not on disk");
+  });
 });

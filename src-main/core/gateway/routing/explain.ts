@@ -60,10 +60,18 @@ export function availableNames(ctx: RouteContext): string[] {
   return [...names].sort();
 }
 
+/**
+ * The repo id an alias stands for. Own keys only: a client's name such as 'constructor' or '__proto__'
+ * must not find Object.prototype's members.
+ */
+export function aliasTarget(aliases: Record<string, string>, name: string): string | undefined {
+  return Object.hasOwn(aliases, name) ? aliases[name] : undefined;
+}
+
 function resolveTarget(t: Target, ctx: RouteContext, seenProfiles: Set<string>): Backend | string {
   switch (t.kind) {
     case 'local': {
-      const model = ctx.aliases[t.model] ?? t.model;
+      const model = aliasTarget(ctx.aliases, t.model) ?? t.model;
       if (!ctx.localModels.includes(model)) return `local model '${model}' is not on disk`;
       return { kind: 'local', model, params: {}, via: describeTarget(t) };
     }
@@ -71,7 +79,7 @@ function resolveTarget(t: Target, ctx: RouteContext, seenProfiles: Set<string>):
       const p = ctx.profiles.find((x) => x.name === t.profile);
       if (!p) return `profile '${t.profile}' does not exist`;
       if (seenProfiles.has(p.name)) return `profile '${p.name}' refers to itself`;
-      const model = ctx.aliases[p.model] ?? p.model;
+      const model = aliasTarget(ctx.aliases, p.model) ?? p.model;
       if (!ctx.localModels.includes(model))
         return `profile '${p.name}' uses '${model}', which is not on disk`;
       return { kind: 'local', model, params: p.params, via: describeTarget(t) };
@@ -156,8 +164,9 @@ export function explainRoute(name: string, ctx: RouteContext): RouteExplanation 
       steps,
     };
   }
-  if (name in ctx.aliases) {
-    steps.push(`'${name}' is an alias of '${ctx.aliases[name]}'`);
+  const aliased = aliasTarget(ctx.aliases, name);
+  if (aliased !== undefined) {
+    steps.push(`'${name}' is an alias of '${aliased}'`);
     return {
       model: name,
       matched: { kind: 'alias' },
