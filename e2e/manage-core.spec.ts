@@ -1,6 +1,7 @@
 // Management journeys on the core-backed screens: Profiles (create, edit, duplicate, default, delete, then chat
 // through a profile), Memory (limit, footprints, pins, eviction when a model no longer fits) and Settings
-// (address, keys shown once, CORS, Hub token stored encrypted, theme), each with its bad-input journey.
+// (address, keys shown once, CORS, Hub token stored encrypted, theme), each with its bad-input journey;
+// Integrations (settings to copy, filled in with this instance's address).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -278,6 +279,27 @@ describe('management screens backed by core (e2e)', () => {
     expect(
       (await fetch(`${o.api}/models`, { headers: { authorization: `Bearer ${key}` } })).status,
     ).toBe(401);
+  });
+
+  it("integrations: the settings to copy carry this instance's address, and copy from the keyboard", async () => {
+    await ui.open('Integrations');
+    await o.page.getByTestId('api-base').filter({ hasText: o.api }).waitFor();
+    // The snippets name a model once the list has arrived (the picker is enabled then).
+    await o.page.locator('select:enabled').waitFor();
+    const codex = o.page.getByTestId('snippet-codex');
+    const text = (await codex.textContent())!;
+    expect(text).toContain(`base_url = "${o.api}"`);
+    expect(text).toContain('wire_api = "responses"');
+    expect(text).toMatch(/^model = "orchard-fixtures\//);
+    expect(await o.page.getByTestId('snippet-claude-code').textContent()).toContain(
+      `ANTHROPIC_BASE_URL=${o.api.replace(/\/v1$/, '')} `,
+    );
+    const copy = ui.button('Copy Codex settings');
+    await copy.focus();
+    await o.page.keyboard.press('Enter');
+    await copy.filter({ hasText: 'Copied' }).waitFor();
+    expect(await o.readClipboard()).toBe(text);
+    await o.screenshot('integrations');
   });
 
   it('settings: the Hugging Face token is stored encrypted and never shown', async () => {

@@ -26,7 +26,7 @@ describe('app shell (e2e)', () => {
     fs.rmSync(cache, { recursive: true, force: true });
   });
 
-  it('has the nine pages in the main navigation, reachable by keyboard', async () => {
+  it('has the ten pages in the main navigation, reachable by keyboard', async () => {
     const links = chat.nav.getByRole('link');
     expect(await links.allTextContents()).toEqual([
       'Chat',
@@ -37,6 +37,7 @@ describe('app shell (e2e)', () => {
       'Memory',
       'Routing',
       'Logs',
+      'Integrations',
       'Settings',
     ]);
     await o.page.keyboard.press('Tab');

@@ -35,6 +35,8 @@ def _args(argv):
     p.add_argument("--cpu-weights", choices=cpu_weights.CHOICES, default=cpu_weights.AUTO,
                    help="auto: on the CPU backend with an optimized BLAS, hold quantized weights as float32 when "
                         "they fit (much faster prefill and batching); as-stored: never")
+    p.add_argument("--ping-seconds", type=float, default=5.0,
+                   help="Anthropic streams: a `ping` event after this many seconds without output (prefill)")
     return p.parse_args(argv)
 
 
@@ -67,7 +69,8 @@ def main(argv=None) -> int:
         log("non_loopback_bind", level="warning", host=args.host)
     settings = Settings(secret=secret, cache_dir=hub_cache_dir(), max_body_bytes=args.max_body_bytes,
                         memory_limit=args.memory_limit, max_models=args.max_models,
-                        prefix_cache_bytes=args.prefix_cache_bytes, cpu_weights=args.cpu_weights)
+                        prefix_cache_bytes=args.prefix_cache_bytes, cpu_weights=args.cpu_weights,
+                        ping_seconds=max(0.01, args.ping_seconds))
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says TCP, and
     # accepted sockets inherit proto 0 from a bare socket(); small SSE writes then wait ~40 ms for a delayed ACK.

@@ -36,6 +36,8 @@ class Settings:
     max_models: int = DEFAULT_MAX_MODELS
     prefix_cache_bytes: int = DEFAULT_PREFIX_CACHE_BYTES
     cpu_weights: str = cpu_weights.AUTO
+    # Anthropic streams send `ping` after this long without an event (a long prefill keeps clients waiting).
+    ping_seconds: float = 5.0
 
 
 @dataclass

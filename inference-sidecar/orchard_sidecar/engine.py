@@ -48,6 +48,7 @@ class Job:
     cancelled: bool = False
     cached_tokens: int = 0  # prompt tokens whose KV came from the prefix cache (set in the MLX thread)
     fault: BaseException | None = None  # raised by its sampler or a logits processor mid-step
+    on_admit: Callable[[], None] | None = None  # in the batch; cached_tokens is known from here on
 
 
 @dataclass(eq=False)
@@ -174,6 +175,11 @@ class Engine:
         job.uid = uid
         job.cached_tokens = done
         batch.jobs[uid] = job
+        if job.on_admit is not None:
+            try:
+                job.on_admit()
+            except Exception as e:  # a notification only; the job goes on
+                log("admit_callback_failed", level="error", error=repr(e))
 
     def _remove(self, job: Job) -> None:
         batch = self._batches.get(id(job.model))

@@ -116,14 +116,17 @@ def test_agent_loop_with_tool_result_continues(anth, manifest):
     n = anth.messages.count_tokens(model=entry["repo_id"], messages=messages, system=system, tools=tools_of(entry))
     with anth.messages.stream(messages=messages, **kw) as stream:
         second = stream.get_final_message()
-    assert second.usage.input_tokens == n.input_tokens > first.usage.input_tokens
+    # The second turn starts from the first one's kept KV: Anthropic's split, cache reads apart.
+    prompt = lambda m: m.usage.input_tokens + m.usage.cache_read_input_tokens  # noqa: E731
+    assert prompt(second) == n.input_tokens > prompt(first)
+    assert second.usage.cache_read_input_tokens > 0 and second.usage.cache_creation_input_tokens == 0
     assert second.stop_reason == "tool_use"  # the scripted model calls again; the loop keeps going
     messages += [{"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in second.content]},
                  {"role": "user", "content": [{"type": "tool_result", "tool_use_id": second.content[-1].id,
                                                "content": "still sunny", "is_error": False},
                                               {"type": "text", "text": "Thanks"}]}]
     third = anth.messages.create(messages=messages, **kw)
-    assert third.usage.input_tokens > second.usage.input_tokens
+    assert prompt(third) > prompt(second)
 
 
 def test_stop_sequence_and_thinking_budget(anth, manifest):

@@ -93,7 +93,7 @@ def test_simple_and_disabled_thinking_and_error_results():
     ({"model": "m", "messages": [{"role": "user", "content": "x"}]}, "max_tokens"),
     ({"model": "m", "max_tokens": 0, "messages": [{"role": "user", "content": "x"}]}, "max_tokens"),
     ({"model": "m", "max_tokens": 5, "messages": []}, "messages"),
-    ({"model": "m", "max_tokens": 5, "messages": [{"role": "system", "content": "x"}]}, "role"),
+    ({"model": "m", "max_tokens": 5, "messages": [{"role": "tool", "content": "x"}]}, "role"),
     ({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": [{"type": "bogus"}]}]}, "type"),
     ({"model": "m", "max_tokens": 5, "tool_choice": {"type": "sometimes"},
       "messages": [{"role": "user", "content": "x"}]}, "tool_choice"),
@@ -113,10 +113,59 @@ def test_schema_errors(body, msg):
       "messages": [{"role": "user", "content": "x"}]}, "unknown tool"),
     ({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": [
         {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": ""}}]}]}, "image"),
+    # The shape is valid (Claude Code sends screenshots as tool results); a text model refuses it clearly.
+    ({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": "t", "content": [
+            {"type": "text", "text": "shot:"},
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}}]}]}]},
+     "image content in a tool_result is not supported: this model reads text only"),
+    ({"model": "m", "max_tokens": 5, "messages": [{"role": "system", "content": "only instructions"}]},
+     "at least one user or assistant turn"),
 ])
 def test_unservable_requests(body, msg):
     with pytest.raises(AnthropicRequestError, match=msg):
         to_chat_request(MessagesRequest.model_validate(body))
+
+
+def test_system_messages_inside_messages_stay_in_order_and_billing_header_is_dropped():
+    # What Claude Code 2.1 sends: a per-request billing line as the first system block, and system
+    # messages among the turns.
+    chat = to_chat_request(MessagesRequest.model_validate({
+        "model": "m", "max_tokens": 5,
+        "system": [{"type": "text", "text": "x-anthropic-billing-header: cc_version=2.1.1.abc; cc_entrypoint=cli; cch=1f2e3;"},
+                   {"type": "text", "text": "You are Claude Code.", "cache_control": {"type": "ephemeral"}}],
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "system", "content": [{"type": "text", "text": "MCP server instructions"}]},
+            {"role": "assistant", "content": "hello"},
+            {"role": "system", "content": "reminder"},
+            {"role": "user", "content": "go"}]}))
+    assert chat.messages == [
+        {"role": "system", "content": "You are Claude Code."},
+        {"role": "user", "content": "hi"},
+        {"role": "system", "content": "MCP server instructions"},
+        {"role": "assistant", "content": "hello"},
+        {"role": "system", "content": "reminder"},
+        {"role": "user", "content": "go"},
+    ]
+    as_string = to_chat_request(MessagesRequest.model_validate({
+        "model": "m", "max_tokens": 5, "system": "x-anthropic-billing-header: cch=00000;\nBe brief.",
+        "messages": [{"role": "user", "content": "hi"}]}))
+    assert as_string.messages[0] == {"role": "system", "content": "Be brief."}
+
+
+@pytest.mark.parametrize("extra,enable,effort,budget", [
+    ({"thinking": {"type": "adaptive"}, "output_config": {"effort": "low"}}, True, "low", None),
+    ({"thinking": {"type": "adaptive"}, "output_config": {"effort": "max"}}, True, "high", None),
+    ({"thinking": {"type": "disabled"}, "output_config": {"effort": "high"}}, False, None, None),
+    ({"thinking": {"type": "enabled", "budget_tokens": 64}, "output_config": {"effort": "medium"}}, True, "medium", 64),
+    ({"output_config": {"effort": "unheard-of"}, "context_management": {"edits": [{"type": "clear_tool_uses_20250919"}]}},
+     None, None, None),
+])
+def test_claude_code_reasoning_controls_are_accepted_and_mapped(extra, enable, effort, budget):
+    chat = to_chat_request(MessagesRequest.model_validate(
+        {"model": "m", "max_tokens": 500, "messages": [{"role": "user", "content": "x"}], **extra}))
+    assert (chat.enable_thinking, chat.reasoning_effort, chat.reasoning_budget) == (enable, effort, budget)
 
 
 def test_count_tokens_request_needs_no_max_tokens():
@@ -199,6 +248,22 @@ def test_official_sdk_accumulates_our_stream():
     assert msg.content[2].input == {"city": "Rome"} and msg.content[3].input == {"city": "Oslo"}
     assert msg.content[2].id == "toolu_abc"
     assert msg.stop_reason == "tool_use" and msg.usage.output_tokens == 30 and msg.usage.input_tokens == 12
+    assert msg.usage.cache_read_input_tokens == 0 and msg.usage.cache_creation_input_tokens == 0
+
+
+def test_cached_prompt_tokens_are_cache_reads_in_start_delta_and_message():
+    usage = {"prompt_tokens": 100, "completion_tokens": 3, "prompt_tokens_details": {"cached_tokens": 60}}
+    s = AnthropicStream(model="m", input_tokens=100, cached_tokens=60)
+    seq = parse_frames("".join(s.start() + s.feed_all([ContentDelta("x"), Finish("stop", None, usage)])))
+    split = {"input_tokens": 40, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 60}
+    assert seq[0]["message"]["usage"] == {**split, "output_tokens": 0}
+    assert seq[-2]["usage"] == {**split, "output_tokens": 3}
+    assert build_message([ContentDelta("x"), Finish("stop", None, usage)], model="m", input_tokens=100,
+                         cached_tokens=60)["usage"] == {**split, "output_tokens": 3}
+    # message_start went out before the cache lookup: message_delta still has the final split.
+    late = AnthropicStream(model="m", input_tokens=100)
+    late.start()
+    assert parse_frames("".join(late.feed(Finish("stop", None, usage))))[0]["usage"] == {**split, "output_tokens": 3}
 
 
 def test_official_sdk_reads_non_streaming_message_and_stop_sequence():

@@ -7,6 +7,7 @@ import { configFileMethods } from './configFile.ts';
 import { conversationEvents, conversationMethods } from './conversations.ts';
 import { downloadEvents, downloadMethods } from './downloads.ts';
 import { hubMethods } from './hub.ts';
+import { integrationMethods } from './integrations.ts';
 import { ggufImportMethods, libraryMethods } from './library.ts';
 import { memoryEvents, memoryMethods } from './memory.ts';
 import { profileMethods } from './profiles.ts';
@@ -28,6 +29,7 @@ export const contract = {
   ...hubMethods,
   ...downloadMethods,
   ...libraryMethods,
+  ...integrationMethods,
 } as const;
 
 export type Contract = typeof contract;

@@ -28,6 +28,11 @@ export const ProfileParams = SamplingParams.extend({
   idle_ttl_seconds: z.number().positive().optional(),
   /** Override of the tool-call format detected from the chat template (e.g. "hermes"). */
   tool_format: z.string().min(1).max(64).optional(),
+  /**
+   * A prompt longer than the window: refused with the numbers (default), or shortened by dropping the
+   * oldest turns (the system prompt and the last question stay).
+   */
+  context_overflow: z.enum(['refuse', 'drop_oldest']).optional(),
 }).strict();
 export type ProfileParams = z.infer<typeof ProfileParams>;
 

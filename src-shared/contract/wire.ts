@@ -14,6 +14,7 @@ export const ClientFrame = z.union([
     params: z.unknown(),
   }),
 ]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ServerFrame =
   | { type: 'ready' }
   | { type: 'result'; id: number; result: unknown }

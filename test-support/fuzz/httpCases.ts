@@ -13,9 +13,6 @@ import {
   wrongTypeFor,
 } from './values.ts';
 
-/** The error shape a reply must have: the endpoint's own protocol, or none when the path is not the API's. */
-export type Shape = 'openai' | 'anthropic' | 'any';
-
 export interface HttpCase {
   index: number;
   endpoint: string;
@@ -38,6 +35,11 @@ export interface HttpCase {
    * of the context window. The client stops waiting after a shorter deadline and hangs up instead.
    */
   mayRunLong: boolean;
+  /**
+   * Why a request must be refused (4xx) even when the rest of it is valid: the issue's rules (a tool
+   * without its function; a caller's own chat template or tokenizer arguments). Null when no rule applies.
+   */
+  mustRefuse: string | null;
 }
 
 export interface HttpCaseOptions {
@@ -49,13 +51,20 @@ export interface HttpCaseOptions {
 
 interface EndpointDef {
   name: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: (rng: Rng, o: HttpCaseOptions) => string;
   body?: (rng: Rng, o: HttpCaseOptions) => Record<string, unknown>;
   /** Fields worth mutating (beyond those the base body holds). */
   fields: string[];
   /** Fields holding a token budget: forced small unless one of them is what is fuzzed. */
   budget: string[];
+  /** Caps a nested budget (Ollama's options.num_predict) when the budget was not what is fuzzed. */
+  cap?: (body: Record<string, unknown>) => void;
+  /**
+   * Applied after every mutation: what keeps a fuzzed request from writing or fetching anything even if
+   * it turns out valid (store: false; names a pull, delete or copy cannot find).
+   */
+  pin?: (body: Record<string, unknown>) => void;
 }
 
 const NUMERIC = [
@@ -117,6 +126,66 @@ function chatMessages(rng: Rng): Array<Record<string, unknown>> {
   if (rng.chance(0.3)) msgs.push({ role: 'system', content: `Be brief. ${CANARY}` });
   msgs.push({ role: 'user', content: userText(rng) });
   return msgs;
+}
+
+const RESPONSES_FIELDS = [
+  'model',
+  'input',
+  'instructions',
+  'max_output_tokens',
+  'temperature',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'previous_response_id',
+  'store',
+  'stream',
+  'text',
+  'reasoning',
+  'include',
+  'metadata',
+  'parallel_tool_calls',
+  'truncation',
+  'user',
+  'background',
+  'conversation',
+];
+const OLLAMA_FIELDS = [
+  'model',
+  'messages',
+  'stream',
+  'options',
+  'format',
+  'keep_alive',
+  'think',
+  'tools',
+];
+
+/** Ollama's budget lives in options.num_predict. */
+function capOllama(body: Record<string, unknown>): void {
+  const o = body.options;
+  if (typeof o === 'object' && o !== null && !Array.isArray(o)) {
+    const opts = o as Record<string, unknown>;
+    opts.num_predict = Math.min(4, Number(opts.num_predict) || 4);
+  }
+}
+
+/** Names no pull can fetch (no slash, so not a Hub repo id) and no delete or copy can find. */
+const UNKNOWN_NAMES = [
+  'nope-missing',
+  'llama3',
+  'constructor',
+  '__proto__',
+  'toString',
+  '',
+  ' ',
+  'x:latest',
+];
+
+function pinUnknownNames(body: Record<string, unknown>): void {
+  for (const k of ['model', 'name', 'source'])
+    if (typeof body[k] === 'string' && /[/\\]|orchard|random|scripted/i.test(body[k]))
+      body[k] = 'nope-missing';
 }
 
 export const ENDPOINTS: EndpointDef[] = [
@@ -194,6 +263,152 @@ export const ENDPOINTS: EndpointDef[] = [
       messages: [{ role: 'user', content: userText(rng) }],
     }),
     fields: ANTHROPIC_FIELDS,
+    budget: [],
+  },
+  {
+    name: 'POST /v1/responses',
+    method: 'POST',
+    path: () => '/v1/responses',
+    body: (rng, o) => ({
+      model: rng.pick(o.models),
+      input: rng.chance(0.5)
+        ? userText(rng)
+        : [{ role: 'user', content: [{ type: 'input_text', text: userText(rng) }] }],
+      max_output_tokens: rng.int(1, 4),
+      temperature: 0,
+      store: false,
+      ...(rng.chance(0.3) ? { instructions: `Be brief. ${CANARY}` } : {}),
+      ...(rng.chance(0.3) ? { stream: true } : {}),
+    }),
+    fields: RESPONSES_FIELDS,
+    budget: ['max_output_tokens'],
+    // Stored responses are rows: the fuzzer never asks for one (an id it looks up is never there).
+    pin: (b) => void (b.store = false),
+  },
+  {
+    name: 'GET|DELETE /v1/responses/{id}',
+    method: 'GET',
+    path: (rng) =>
+      `/v1/responses/${rng.pick(['resp_0', 'resp_' + 'f'.repeat(48), 'constructor', '__proto__', '%E0%A4%A', '..%2F..', ''])}${rng.pick(['', '', '/input_items', '/input_items?limit=-1&after=%', '/x'])}`,
+    fields: [],
+    budget: [],
+  },
+  {
+    name: 'POST /api/chat',
+    method: 'POST',
+    path: () => '/api/chat',
+    body: (rng, o) => ({
+      model: rng.pick(o.models),
+      messages: chatMessages(rng),
+      stream: rng.pick([false, true, undefined]),
+      options: { num_predict: rng.int(1, 4), temperature: 0 },
+    }),
+    fields: OLLAMA_FIELDS,
+    budget: ['options'],
+    cap: capOllama,
+  },
+  {
+    name: 'POST /api/generate',
+    method: 'POST',
+    path: () => '/api/generate',
+    body: (rng, o) => ({
+      model: rng.pick(o.models),
+      prompt: userText(rng),
+      stream: rng.pick([false, true, undefined]),
+      options: { num_predict: rng.int(1, 4), temperature: 0 },
+    }),
+    fields: [
+      ...OLLAMA_FIELDS,
+      'prompt',
+      'system',
+      'template',
+      'context',
+      'raw',
+      'suffix',
+      'images',
+    ],
+    budget: ['options'],
+    cap: capOllama,
+  },
+  {
+    name: 'GET /api/{tags,ps,version}',
+    method: 'GET',
+    path: (rng) => rng.pick(['/api/tags', '/api/ps', '/api/version', '/api']),
+    fields: [],
+    budget: [],
+  },
+  {
+    name: 'POST /api/show',
+    method: 'POST',
+    path: () => '/api/show',
+    body: (rng, o) => ({
+      model: rng.pick(o.models),
+      ...(rng.chance(0.3) ? { verbose: true } : {}),
+    }),
+    fields: ['model', 'name', 'verbose'],
+    budget: [],
+  },
+  {
+    name: 'POST /api/embed',
+    method: 'POST',
+    path: (rng) => rng.pick(['/api/embed', '/api/embeddings']),
+    body: (rng, o) => ({ model: rng.pick(o.models), input: `embed ${CANARY}`, prompt: CANARY }),
+    fields: ['model', 'input', 'prompt', 'truncate', 'options', 'keep_alive', 'dimensions'],
+    budget: [],
+  },
+  {
+    name: 'DELETE /api/delete',
+    method: 'DELETE',
+    path: () => '/api/delete',
+    body: (rng) => ({ model: rng.pick(UNKNOWN_NAMES) }),
+    fields: ['model', 'name'],
+    budget: [],
+    pin: pinUnknownNames,
+  },
+  {
+    name: 'POST /api/{pull,copy}',
+    method: 'POST',
+    path: (rng) => rng.pick(['/api/pull', '/api/copy']),
+    body: (rng) => ({
+      model: rng.pick(UNKNOWN_NAMES),
+      source: rng.pick(UNKNOWN_NAMES),
+      destination: rng.pick([
+        'fuzz-copy',
+        '',
+        'a'.repeat(300),
+        'orchard-fixtures/random-llama',
+        'x/y',
+      ]),
+      ...(rng.chance(0.5) ? { stream: rng.pick([true, false]) } : {}),
+    }),
+    fields: ['model', 'name', 'source', 'destination', 'stream', 'insecure'],
+    budget: [],
+    // A name a pull could fetch or a delete or copy could find would download, delete or write: never.
+    pin: pinUnknownNames,
+  },
+  {
+    name: 'POST /api/{push,create,blobs}',
+    method: 'POST',
+    path: (rng) => rng.pick(['/api/push', '/api/create', '/api/blobs/sha256:' + '0'.repeat(64)]),
+    body: (rng) => ({ model: rng.pick(UNKNOWN_NAMES), from: 'x', files: {} }),
+    fields: ['model', 'name', 'from', 'files', 'modelfile'],
+    budget: [],
+    pin: pinUnknownNames,
+  },
+  {
+    name: 'GET /api/v0/models[/{id}]',
+    method: 'GET',
+    path: (rng, o) =>
+      rng.pick([
+        '/api/v0/models',
+        `/api/v0/models/${encodeURIComponent(rng.pick(o.models))}`,
+        '/api/v0/models/%E0%A4%A',
+        '/api/v0/models/constructor',
+        '/api/v0/models/__proto__',
+        '/api/v0',
+        '/api/v1/models',
+      ]),
+    fields: [],
     budget: [],
   },
 ];
@@ -289,6 +504,7 @@ function makeCase(rng: Rng, index: number, o: HttpCaseOptions): HttpCase {
     wire: false,
     truncatedBody: false,
     mayRunLong: false,
+    mustRefuse: null,
   };
   if (odd) {
     c.mutations.push('odd path');
@@ -320,6 +536,7 @@ function makeCase(rng: Rng, index: number, o: HttpCaseOptions): HttpCase {
       touchedBudget ||= hostileField(rng, body, ep, c.mutations);
     } else if (family === 'text' && body) {
       // Serialised now; later body mutations no longer apply (they would see stale text).
+      if (!odd) ep.pin?.(body);
       text ??= toJsonText(body);
       const r = mutateText(rng, text, c.mutations);
       if (typeof r === 'string') text = r;
@@ -337,8 +554,13 @@ function makeCase(rng: Rng, index: number, o: HttpCaseOptions): HttpCase {
   if (/[^\x21-\x7e]/.test(c.path)) c.wire = true;
   if (body) {
     // Where a mutated request is still valid and generates, it must stay cheap.
-    if (!touchedBudget)
-      for (const f of ep.budget) if (f in body) body[f] = Math.min(4, Number(body[f]) || 4);
+    if (!touchedBudget) {
+      for (const f of ep.budget)
+        if (f in body && typeof body[f] !== 'object') body[f] = Math.min(4, Number(body[f]) || 4);
+      ep.cap?.(body);
+    }
+    if (!odd) ep.pin?.(body);
+    if (!odd) c.mustRefuse = refusalRule(ep.name, body);
     text = toJsonText(body);
   }
   if (bytes === null && text !== null) bytes = Buffer.from(text, 'utf8');
@@ -355,6 +577,26 @@ function makeCase(rng: Rng, index: number, o: HttpCaseOptions): HttpCase {
   }
   finishFraming(rng, c);
   return c;
+}
+
+/** The rule that makes this body one to refuse, whatever else it holds (see HttpCase.mustRefuse). */
+function refusalRule(endpoint: string, body: Record<string, unknown>): string | null {
+  if (endpoint !== 'POST /v1/chat/completions' && endpoint !== 'POST /v1/messages') return null;
+  const tools = body.tools;
+  if (
+    Array.isArray(tools) &&
+    tools.length > 0 &&
+    tools.every((t) => JSON.stringify(t) === '{"type":"function"}')
+  )
+    return 'a tool without its function';
+  const kwargs = body.chat_template_kwargs;
+  if (typeof kwargs === 'object' && kwargs !== null && !Array.isArray(kwargs)) {
+    if (Object.hasOwn(kwargs, 'chat_template'))
+      return "chat_template_kwargs.chat_template (the caller's own template)";
+    if (Object.hasOwn(kwargs, 'tokenize'))
+      return 'chat_template_kwargs.tokenize (a tokenizer argument)';
+  }
+  return null;
 }
 
 /** A generic mutation of one field: wrong type, huge, deep, edge number, removed, or an unknown field. */
@@ -656,6 +898,41 @@ function hostileField(
         ])),
     ],
     ['n', () => void (body.n = rng.pick<unknown>([0, 2, 128, -1, 1e9]))],
+    [
+      'keep_alive',
+      () =>
+        void (body.keep_alive = rng.pick<unknown>([0, -1, '0s', '-1m', 1e308, 'forever', '5m'])),
+    ],
+    [
+      'ollama options',
+      () => {
+        body.options = rng.pick<unknown>([
+          { num_ctx: -1 },
+          { num_ctx: 2 ** 31 },
+          { seed: -1 },
+          { num_predict: -2 },
+          { num_predict: -1 },
+          { stop: [''] },
+          { temperature: -5, top_k: -1 },
+          'opts',
+        ]);
+        // Only a fuzzed num_predict (or options that are not an object) may generate at length.
+        return (
+          typeof body.options !== 'object' || Object.hasOwn(body.options as object, 'num_predict')
+        );
+      },
+    ],
+    [
+      'format',
+      () =>
+        void (body.format = rng.pick<unknown>([
+          'json',
+          'xml',
+          { type: 'string', pattern: '(a+)+$' },
+          { $ref: '#' },
+          5,
+        ])),
+    ],
     [
       'logprobs',
       () => void Object.assign(body, { logprobs: true, top_logprobs: rng.pick([-1, 0, 20, 1e6]) }),

@@ -3,14 +3,23 @@
 import type { HttpCase } from './httpCases.ts';
 import type { RawResult } from './rawHttp.ts';
 
-/** The error shape the API owes this request, by the gateway's documented rule; 'any' off the API. */
-export function expectedShape(c: HttpCase): 'openai' | 'anthropic' | 'any' {
+export type Shape = 'openai' | 'anthropic' | 'plain' | 'any';
+
+/**
+ * The error shape the API owes this request, by the gateway's documented rules: Ollama's and LM Studio's
+ * `{"error": "…"}` under /api, Anthropic's under /v1/messages (and /v1/models with anthropic-version),
+ * OpenAI's for the rest of /v1 (Responses included); 'any' off the API.
+ */
+export function expectedShape(c: HttpCase): Shape {
   let path: string;
   try {
     path = new URL(c.path, 'http://localhost').pathname.replace(/\/+$/, '');
   } catch {
     return 'any';
   }
+  if (path === '/api/v0/models' || path.startsWith('/api/v0/models/')) return 'plain';
+  if ((path === '/api' || path.startsWith('/api/')) && !/^\/api\/v\d+(\/|$)/.test(path))
+    return 'plain';
   if (path !== '/v1' && !path.startsWith('/v1/')) return 'any';
   const anthropicVersion = c.headers.some(([k]) => k.toLowerCase() === 'anthropic-version');
   if (path.startsWith('/v1/messages') || (path.startsWith('/v1/models') && anthropicVersion))
@@ -22,8 +31,10 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export function shapeProblem(shape: 'openai' | 'anthropic', body: unknown): string | null {
+export function shapeProblem(shape: Exclude<Shape, 'any'>, body: unknown): string | null {
   if (!isObj(body)) return 'error body is not a JSON object';
+  if (shape === 'plain')
+    return typeof body.error === 'string' ? null : 'no `error` string (Ollama / LM Studio shape)';
   if (shape === 'openai') {
     const e = body.error;
     if (!isObj(e)) return 'no OpenAI `error` object';
@@ -90,8 +101,11 @@ export function judgeHttp(c: HttpCase, r: RawResult): string | null {
     const p = shapeProblem(shape, body);
     return p ? `HTTP ${res.status}, ${shape} shape expected: ${p}: ${preview(res.body)}` : null;
   }
+  if (c.mustRefuse && res.status < 300)
+    return `HTTP ${res.status} for a request that must be refused: ${c.mustRefuse}`;
   if (head || res.status === 204) return null;
   if (type.startsWith('text/event-stream')) return streamProblem(res.body.toString('utf8'), shape);
+  if (type.startsWith('application/x-ndjson')) return ndjsonProblem(res.body.toString('utf8'));
   if (type.startsWith('application/json')) {
     try {
       JSON.parse(res.body.toString('utf8'));
@@ -114,8 +128,27 @@ function streamProblem(text: string, shape: string): string | null {
     } catch {
       return `stream event is not JSON: ${JSON.stringify(data.slice(0, 200))}`;
     }
-    if (isObj(ev) && (ev.error !== undefined || ev.type === 'error'))
+    if (
+      isObj(ev) &&
+      (ev.error !== undefined || ev.type === 'error' || ev.type === 'response.failed')
+    )
       return `error event in a ${shape} stream: ${JSON.stringify(ev).slice(0, 300)}`;
+  }
+  return null;
+}
+
+/** Ollama's streams: one JSON object a line, none of them an error line. */
+function ndjsonProblem(text: string): string | null {
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let ev: unknown;
+    try {
+      ev = JSON.parse(line);
+    } catch {
+      return `NDJSON line is not JSON: ${JSON.stringify(line.slice(0, 200))}`;
+    }
+    if (isObj(ev) && ev.error !== undefined)
+      return `error line in an NDJSON stream: ${line.slice(0, 300)}`;
   }
   return null;
 }

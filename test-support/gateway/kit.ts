@@ -7,7 +7,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createRepos, type Repos } from '../../src-main/core/app/stores.ts';
 import { aesCipher, openDatabase, type Database } from '../../src-main/core/db/index.ts';
-import { createSupervisor, type Supervisor } from '../../src-main/core/sidecar/index.ts';
+import {
+  createSupervisor,
+  sidecarAdmin,
+  type Supervisor,
+} from '../../src-main/core/sidecar/index.ts';
 import { memoryLogger, SIDECAR_DIR, VENV_PYTHON } from '../sidecar/kit.ts';
 import crypto from 'node:crypto';
 import {
@@ -137,6 +141,9 @@ export async function startGateway(opts: {
   host?: string;
   now?: () => number;
   isInternalToken?: GatewayDeps['isInternalToken'];
+  /** Model metadata for listings; by default the sidecar's own when `local` is a supervisor. */
+  adminModels?: GatewayDeps['adminModels'];
+  pingIntervalMs?: number;
 }): Promise<GatewayServer> {
   const dbFile = path.join(opts.dir, `gw-${crypto.randomBytes(4).toString('hex')}.db`);
   const db = openDatabase(dbFile);
@@ -148,7 +155,15 @@ export async function startGateway(opts: {
     repos,
     local: opts.local,
     localModels: opts.localModels ?? sidecarModelLister(opts.local),
+    ...(opts.adminModels || 'json' in opts.local
+      ? {
+          adminModels:
+            opts.adminModels ??
+            (async () => (await sidecarAdmin(opts.local as Supervisor).models()).data),
+        }
+      : {}),
     log,
+    ...(opts.pingIntervalMs ? { pingIntervalMs: opts.pingIntervalMs } : {}),
     host: opts.host ?? '127.0.0.1',
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.isInternalToken ? { isInternalToken: opts.isInternalToken } : {}),

@@ -78,12 +78,24 @@ class _LoadedFields(_Reply):
     active_sequences: int  # of this model
 
 
+class Quantization(_Reply):
+    bits: int
+    group_size: int | None
+    mode: str | None  # "affine", "mxfp4", …
+
+
 class _OnDisk(_Reply):
     id: str
     path: str
     revision: str | None
     size_bytes: int
     loads: int  # loads since the sidecar started
+    # From its files (orchard_sidecar/model_info.py), for model listings.
+    architecture: str | None  # config.json model_type
+    context_window: int  # positions its config declares (the window when no profile sets one)
+    quantization: Quantization | None
+    dtype: str | None  # config.json torch_dtype
+    capabilities: list[str]  # "completion", and "tools" / "thinking" where the template has the markup
 
 
 class IdleModelRow(_OnDisk):

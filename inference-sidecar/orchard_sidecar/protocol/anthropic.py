@@ -60,7 +60,8 @@ ContentBlock = Annotated[
 
 
 class Message(_Body):
-    role: Literal["user", "assistant"]
+    # Claude Code 2.1 sends `system` messages inside `messages` (instructions, reminders mid-conversation).
+    role: Literal["user", "assistant", "system"]
     content: str | list[ContentBlock]
 
 
@@ -86,6 +87,19 @@ class Metadata(_Body):
     user_id: str | None = None
 
 
+class OutputConfig(_Body):
+    # Claude's effort levels; mapped onto reasoning_effort where the model reasons, else ignored.
+    effort: str | None = None
+
+
+# Anthropic effort → the reasoning_effort the sidecar knows (a budget, and the GPT-OSS template switch).
+EFFORT_TO_REASONING: dict[str, str] = {"low": "low", "medium": "medium", "high": "high", "max": "high",
+                                       "xhigh": "high"}
+# Claude Code's per-request billing line (its `cch=` changes every call): meaningless to a local model,
+# and as the first system text it would make every prompt differ from its first token. Dropped.
+BILLING_HEADER = "x-anthropic-billing-header:"
+
+
 class CountTokensRequest(_Body):
     model: Annotated[str, Field(min_length=1, max_length=1024)]
     messages: Annotated[list[Message], Field(min_length=1)]
@@ -93,8 +107,11 @@ class CountTokensRequest(_Body):
     tools: list[Tool] | None = None
     tool_choice: ToolChoice | None = None
     thinking: ThinkingConfig | None = None
+    output_config: OutputConfig | None = None
     # Orchard extension, as on /v1/chat/completions; `thinking` above wins over enable_thinking.
     chat_template_kwargs: ChatTemplateKwargs | None = None
+    # `context_management` (Claude's server-side clearing of old tool results) is accepted and ignored:
+    # unknown fields are dropped by _Body, and the sidecar keeps no conversation to edit.
 
 
 class MessagesRequest(CountTokensRequest):
@@ -105,6 +122,8 @@ class MessagesRequest(CountTokensRequest):
     top_k: Annotated[int, Field(ge=0)] | None = None
     metadata: Metadata | None = None
     stream: bool = False
+    # Orchard extension (a profile sets it): what to do with a prompt longer than the window.
+    context_overflow: Literal["refuse", "drop_oldest"] | None = None
 
 
 class AnthropicRequestError(ValueError):
@@ -126,11 +145,20 @@ class ChatRequest:
     tool_choice: str | dict[str, Any] | None = None  # "auto" | "required" | "none" | {"type":"function",...}
     enable_thinking: bool | None = None  # None: the model's default
     reasoning_budget: int | None = None
+    reasoning_effort: str | None = None  # from output_config.effort
+    context_overflow: str | None = None
     stream: bool = False
     template_kwargs: dict[str, Any] = field(default_factory=dict)  # allowed chat_template_kwargs
 
 
-def _text_of(content: str | list | None) -> str:
+def _unsupported(b: Any, where: str = "") -> AnthropicRequestError:
+    if b.type == "image":
+        # Accepted by validation everywhere (tool results too), refused here: no model reads images yet.
+        return AnthropicRequestError(f"image content{where} is not supported: this model reads text only")
+    return AnthropicRequestError(f"content blocks of type {b.type!r}{where} are not supported by this model")
+
+
+def _text_of(content: str | list | None, where: str = "") -> str:
     if content is None:
         return ""
     if isinstance(content, str):
@@ -140,15 +168,31 @@ def _text_of(content: str | list | None) -> str:
         if isinstance(b, TextBlock):
             parts.append(b.text)
         else:
-            raise AnthropicRequestError(f"content blocks of type {b.type!r} are not supported by this model")
+            raise _unsupported(b, where)
     return "\n".join(parts)
 
 
-def _system_text(system: str | list[TextBlock] | None) -> str | None:
+def _without_billing_header(text: str) -> str:
+    if not text.startswith(BILLING_HEADER):
+        return text
+    _, _, rest = text.partition("\n")
+    return rest.lstrip("\n")
+
+
+def _system_text(system: str | list | None) -> str | None:
+    """Top-level `system` (or a system message's content) as one text, billing header dropped."""
     if system is None:
         return None
-    text = system if isinstance(system, str) else "\n\n".join(b.text for b in system)
-    return text or None
+    if isinstance(system, str):
+        return _without_billing_header(system) or None
+    parts = []
+    for b in system:
+        if not isinstance(b, TextBlock):
+            raise _unsupported(b, " in a system message")
+        text = _without_billing_header(b.text)
+        if text:
+            parts.append(text)
+    return "\n\n".join(parts) or None
 
 
 def _user_messages(msg: Message) -> list[dict[str, Any]]:
@@ -159,7 +203,7 @@ def _user_messages(msg: Message) -> list[dict[str, Any]]:
     for b in msg.content:
         if isinstance(b, ToolResultBlock):
             # tool results become `tool` messages, in order, before the user's own text.
-            body = _text_of(b.content)
+            body = _text_of(b.content, " in a tool_result")
             out.append({"role": "tool", "tool_call_id": b.tool_use_id,
                         "content": f"Error: {body}" if b.is_error else body})
         elif isinstance(b, TextBlock):
@@ -167,7 +211,7 @@ def _user_messages(msg: Message) -> list[dict[str, Any]]:
         elif isinstance(b, (ThinkingBlock, RedactedThinkingBlock)):
             continue
         else:
-            raise AnthropicRequestError(f"content blocks of type {b.type!r} are not supported by this model")
+            raise _unsupported(b)
     if texts:
         out.append({"role": "user", "content": "\n".join(texts)})
     return out
@@ -207,7 +251,13 @@ def to_chat_request(req: CountTokensRequest) -> ChatRequest:
     if system:
         messages.append({"role": "system", "content": system})
     for m in req.messages:
-        messages.extend(_user_messages(m) if m.role == "user" else [_assistant_message(m)])
+        if m.role == "system":
+            # Kept in place; prepare folds it into the system prompt when the template cannot show it there.
+            text = _system_text(m.content)
+            if text:
+                messages.append({"role": "system", "content": text})
+        else:
+            messages.extend(_user_messages(m) if m.role == "user" else [_assistant_message(m)])
     if not messages or all(m["role"] == "system" for m in messages):
         raise AnthropicRequestError("messages must contain at least one user or assistant turn")
 
@@ -236,8 +286,11 @@ def to_chat_request(req: CountTokensRequest) -> ChatRequest:
                 raise AnthropicRequestError("thinking.budget_tokens is required when thinking is enabled")
             budget = req.thinking.budget_tokens
 
+    effort = None
+    if req.output_config is not None and req.output_config.effort and enable_thinking is not False:
+        effort = EFFORT_TO_REASONING.get(req.output_config.effort.lower())
     chat = ChatRequest(model=req.model, messages=messages, tools=tools, tool_choice=tool_choice,
-                       enable_thinking=enable_thinking, reasoning_budget=budget)
+                       enable_thinking=enable_thinking, reasoning_budget=budget, reasoning_effort=effort)
     if req.chat_template_kwargs is not None:
         chat.template_kwargs = req.chat_template_kwargs.template_kwargs()
     if isinstance(req, MessagesRequest):
@@ -249,6 +302,7 @@ def to_chat_request(req: CountTokensRequest) -> ChatRequest:
         chat.top_k = req.top_k
         chat.stop = list(req.stop_sequences or [])
         chat.stream = req.stream
+        chat.context_overflow = req.context_overflow
     return chat
 
 

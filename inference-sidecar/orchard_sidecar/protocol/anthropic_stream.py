@@ -46,10 +46,21 @@ def stop_reason_for(finish: Finish, stop_sequences: Sequence[str]) -> tuple[str,
     return "end_turn", None
 
 
-def _usage_counts(usage: dict) -> tuple[int | None, int]:
+def _usage_counts(usage: dict) -> tuple[int | None, int | None, int]:
+    """(prompt tokens, of which from the prefix cache, output tokens) from an OpenAI-style usage."""
     inp = usage.get("input_tokens", usage.get("prompt_tokens"))
+    cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
     out = usage.get("output_tokens", usage.get("completion_tokens", 0))
-    return inp, int(out or 0)
+    return inp, cached, int(out or 0)
+
+
+def anthropic_usage(prompt_tokens: int, cached_tokens: int, output_tokens: int) -> dict[str, int]:
+    """Anthropic's split: input_tokens are the prompt tokens computed for this request, the rest were
+    read from the prefix cache. Every finished sequence is kept without a write step or price, so
+    nothing counts as cache creation: input_tokens + cache_read_input_tokens is the whole prompt."""
+    cached = max(0, min(cached_tokens, prompt_tokens))
+    return {"input_tokens": prompt_tokens - cached, "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": cached, "output_tokens": output_tokens}
 
 
 class AnthropicStream:
@@ -62,10 +73,12 @@ class AnthropicStream:
         input_tokens: int = 0,
         stop_sequences: Sequence[str] = (),
         message_id: str | None = None,
+        cached_tokens: int = 0,
     ):
         self.id = message_id or new_message_id()
         self.model = model
-        self.input_tokens = input_tokens
+        self.input_tokens = input_tokens  # the whole prompt; usage() splits off the cached part
+        self.cached_tokens = cached_tokens
         self.stop_sequences = list(stop_sequences)
         self.blocks: list[dict[str, Any]] = []
         self._open: str | None = None  # type of the open block
@@ -82,7 +95,7 @@ class AnthropicStream:
         msg = {
             "id": self.id, "type": "message", "role": "assistant", "model": self.model,
             "content": [], "stop_reason": None, "stop_sequence": None,
-            "usage": {"input_tokens": self.input_tokens, "output_tokens": 0},
+            "usage": self.usage(0),
         }
         return [sse("message_start", {"type": "message_start", "message": msg}), sse("ping", {"type": "ping"})]
 
@@ -114,17 +127,26 @@ class AnthropicStream:
         elif isinstance(event, Finish):
             self._close(out)
             self.stop_reason, self.stop_sequence = stop_reason_for(event, self.stop_sequences)
-            inp, self.output_tokens = _usage_counts(event.usage)
+            inp, cached, self.output_tokens = _usage_counts(event.usage)
             if inp is not None:
                 self.input_tokens = int(inp)
+            if cached is not None:
+                self.cached_tokens = int(cached)
             out.append(sse("message_delta", {
                 "type": "message_delta",
                 "delta": {"stop_reason": self.stop_reason, "stop_sequence": self.stop_sequence},
-                "usage": {"output_tokens": self.output_tokens},
+                # The final counts, input side included: message_start may predate the cache lookup.
+                "usage": self.usage(self.output_tokens),
             }))
             out.append(sse("message_stop", {"type": "message_stop"}))
             self.done = True
         return out
+
+    def usage(self, output_tokens: int) -> dict[str, int]:
+        return anthropic_usage(self.input_tokens, self.cached_tokens, output_tokens)
+
+    def ping(self) -> list[str]:
+        return [] if self.done else [sse("ping", {"type": "ping"})]
 
     def feed_all(self, events: Iterable[Event]) -> list[str]:
         out: list[str] = []
@@ -176,14 +198,16 @@ class AnthropicStream:
             "id": self.id, "type": "message", "role": "assistant", "model": self.model,
             "content": [dict(b) for b in self.blocks],
             "stop_reason": self.stop_reason, "stop_sequence": self.stop_sequence,
-            "usage": {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens},
+            "usage": self.usage(self.output_tokens),
         }
 
 
 def build_message(
-    events: Iterable[Event], *, model: str, input_tokens: int = 0, stop_sequences: Sequence[str] = ()
+    events: Iterable[Event], *, model: str, input_tokens: int = 0, stop_sequences: Sequence[str] = (),
+    cached_tokens: int = 0,
 ) -> dict[str, Any]:
     """Non-streaming response from the same events the streaming path uses."""
-    s = AnthropicStream(model=model, input_tokens=input_tokens, stop_sequences=stop_sequences)
+    s = AnthropicStream(model=model, input_tokens=input_tokens, stop_sequences=stop_sequences,
+                        cached_tokens=cached_tokens)
     s.feed_all(events)
     return s.message()

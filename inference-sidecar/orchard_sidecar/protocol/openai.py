@@ -43,6 +43,9 @@ class SamplingFields(_Body):
     stop_token_ids: list[Annotated[int, Field(ge=0)]] | None = None
     # Count and length limits are checked by the text layer (text.stops), with a 400 naming them.
     stop: str | list[str] | None = None
+    # Orchard extension (a profile sets it): a prompt longer than the window is refused (400
+    # context_length_exceeded) or, with "drop_oldest", loses its oldest turns until it fits.
+    context_overflow: Literal["refuse", "drop_oldest"] | None = None
 
 
 class TextPart(_Body):

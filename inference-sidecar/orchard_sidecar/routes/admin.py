@@ -16,7 +16,7 @@ from pathlib import Path
 import mlx.core as mx
 from fastapi import APIRouter, Request
 
-from .. import registry
+from .. import model_info, registry
 from ..errors import ApiError, bad_request, not_found
 from ..pool import LoadedModel, LoadOptions
 from ..protocol.admin import (
@@ -32,6 +32,7 @@ from ..protocol.admin import (
     UnloadRequest,
     UnloadResponse,
 )
+from ..serving.model_text import model_text
 from ..text.stops import StopValidationError, normalize_stops
 from ..text.tool_parsers import UnknownToolFormat, get_tool_format
 
@@ -93,19 +94,26 @@ async def capabilities() -> CapabilitiesResponse:
     return CapabilitiesResponse(mlx_lm_version=mlx_lm_version, model_types=list(types))
 
 
+def _disk_rows(cache_dir: Path, loaded: list[LoadedModel]) -> dict[str, dict]:
+    """Every model on disk or loaded, with what its files say (model_info); off the event loop."""
+    rows = {}
+    for disk in [*registry.list_models(cache_dir), *(lm.disk for lm in loaded)]:
+        if disk.name not in rows:
+            rows[disk.name] = {"id": disk.name, "path": str(disk.path), "revision": disk.revision,
+                               "size_bytes": disk.size_bytes, "loaded": False,
+                               **model_info.describe(disk.path).row()}
+    return rows
+
+
 @router.get("/models")
 async def models(request: Request) -> ModelsResponse:
     state = request.app.state.sidecar
-    on_disk = await asyncio.to_thread(registry.list_models, state.settings.cache_dir)
     loaded = {lm.name: lm for lm in state.pool.snapshot()}
-    rows = {}
-    for disk in on_disk:
-        rows[disk.name] = {"id": disk.name, "path": str(disk.path), "revision": disk.revision,
-                           "size_bytes": disk.size_bytes, "loaded": False}
+    rows = await asyncio.to_thread(_disk_rows, state.settings.cache_dir, list(loaded.values()))
     for name, lm in loaded.items():
-        row = rows.setdefault(name, {"id": name, "path": str(lm.disk.path), "revision": lm.disk.revision,
-                                     "size_bytes": lm.disk.size_bytes})
-        row.update(loaded=True, **_loaded_view(lm, state.engine))
+        text = model_text(lm.tokenizer)  # the live tokenizer knows its whole vocabulary
+        rows[name].update(loaded=True, capabilities=list(model_info.capabilities(text.reasoning, text.tools)),
+                          **_loaded_view(lm, state.engine))
     for row in rows.values():
         row["loads"] = state.pool.load_counts.get(row["id"], 0)
     return ModelsResponse(object="list", data=sorted(rows.values(), key=lambda r: r["id"]))

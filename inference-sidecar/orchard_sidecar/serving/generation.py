@@ -29,12 +29,19 @@ class Generation:
         self.error: BaseException | None = None
         self.pipeline = pipeline
         self.forced_call = False  # tool_choice required/named: a grammar forces the call
-        self.job = Job(lm, prompt, max_tokens, sampler, processors, self._on_token, self._on_finish)
+        # Set once the engine put the job in its batch (job.cached_tokens is then known) or ended it.
+        self.admitted = asyncio.Event()
+        self.job = Job(lm, prompt, max_tokens, sampler, processors, self._on_token, self._on_finish,
+                       on_admit=self._on_admit)
 
     # ---- MLX thread ---------------------------------------------------------------------
     def _push(self, item) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is gone at shutdown
             self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+
+    def _on_admit(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self.admitted.set)
 
     def _on_token(self, token: int) -> bool:
         self.completion_tokens += 1
@@ -56,6 +63,7 @@ class Generation:
             except Exception as e:
                 reason, error = "error", e
         self._push((reason, error))
+        self._on_admit()  # a job that ended before its admission must not leave a waiter hanging
 
     # ---- event loop ---------------------------------------------------------------------
     def start(self) -> None:
@@ -78,6 +86,10 @@ class Generation:
                 continue
             self.finish_reason, self.error = item
             return
+
+    @property
+    def cached_tokens(self) -> int:
+        return self.job.cached_tokens
 
     def usage(self) -> dict:
         return {

@@ -22,6 +22,7 @@ from ..protocol.anthropic import (
 )
 from ..protocol.anthropic_stream import AnthropicStream, build_message
 from .generation import Generation, collect, open_generation, stream
+from .keepalive import PING, with_pings
 from .prepare import Params, count_prompt_tokens
 
 
@@ -36,9 +37,9 @@ def to_params(chat: ChatRequest) -> Params:
     return Params(
         chat=True, messages=chat.messages, tools=chat.tools, tool_choice=chat.tool_choice,
         stop=chat.stop, stop_param="stop_sequences", enable_thinking=chat.enable_thinking,
-        reasoning_budget=chat.reasoning_budget, max_tokens=chat.max_tokens,
-        temperature=chat.temperature, top_p=chat.top_p, top_k=chat.top_k,
-        template_kwargs=dict(chat.template_kwargs),
+        reasoning_budget=chat.reasoning_budget, reasoning_effort=chat.reasoning_effort,
+        max_tokens=chat.max_tokens, temperature=chat.temperature, top_p=chat.top_p, top_k=chat.top_k,
+        template_kwargs=dict(chat.template_kwargs), context_overflow=chat.context_overflow,
     )
 
 
@@ -55,7 +56,8 @@ async def create_message(request: Request, body: MessagesRequest):
         )
     events = await collect(request, state, lm, generation)
     return JSONResponse(build_message([*events, generation.finish], model=body.model,
-                                      input_tokens=generation.prompt_tokens, stop_sequences=stops))
+                                      input_tokens=generation.prompt_tokens, stop_sequences=stops,
+                                      cached_tokens=generation.cached_tokens))
 
 
 async def count_tokens(request: Request, body: CountTokensRequest) -> dict:
@@ -74,11 +76,17 @@ def _frame(parts: list[str]) -> bytes:
 
 
 async def _sse(request: Request, state, lm, generation: Generation, model: str, stops: list[str]):
-    s = AnthropicStream(model=model, input_tokens=generation.prompt_tokens, stop_sequences=stops)
+    interval = state.settings.ping_seconds
+    # message_start carries the prefix-cache split, known once the engine admitted the job (between two
+    # decode steps); if that takes longer than a ping interval, it goes without (message_delta has it).
+    with contextlib.suppress(asyncio.TimeoutError):  # TimeoutError itself only from 3.11
+        await asyncio.wait_for(generation.admitted.wait(), interval)
+    s = AnthropicStream(model=model, input_tokens=generation.prompt_tokens, stop_sequences=stops,
+                        cached_tokens=generation.cached_tokens)
     yield _frame(s.start())
     async with contextlib.aclosing(stream(request, state, lm, generation)) as events:
-        async for event in events:
-            out = s.feed(event)
+        async for event in with_pings(events, interval):
+            out = s.ping() if event is PING else s.feed(event)
             if out:
                 yield _frame(out)
     failure: ApiError | None = generation.failure()

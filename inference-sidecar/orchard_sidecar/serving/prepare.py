@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ApiError, bad_request
+from ..log import log
 from ..text import make_controller
 from ..text.budget import default_reasoning_budget
 from ..text.constrained import ConstraintError, grammar_for_response_format
@@ -26,6 +27,13 @@ from ..text.reasoning import (
 )
 from ..text.stops import StopValidationError, merge_stops, normalize_stops, validate_stop_token_ids
 from ..text.tool_parsers import ToolFormat, UnknownToolFormat, get_tool_format
+from .history import (
+    has_later_system,
+    place_system_messages,
+    shows_later_system,
+    turns,
+    without_turns,
+)
 from .model_text import model_text
 from .pipeline import TextPipeline
 from .sampling import DEFAULT_TEMPERATURE, make_processors, make_sampler
@@ -65,6 +73,8 @@ class Params:
     repetition_penalty: float | None = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
+    # "drop_oldest": a prompt longer than the window loses its oldest turns instead of a 400.
+    context_overflow: str | None = None
 
 
 @dataclass
@@ -93,8 +103,7 @@ def prepare(lm, p: Params) -> Prepared:
                 kwargs["enable_thinking"] = False
         thinking = kwargs.get("enable_thinking", True) is not False
         tools_shown = p.tools if p.tools and p.tool_choice != "none" else None
-        text = _render(tokenizer, p.messages or [], tools_shown, kwargs)
-        prompt = list(tokenizer.encode(text, add_special_tokens=False))
+        text, prompt = _chat_prompt(lm, p, tools_shown, kwargs)
         rfmt = info.reasoning
     else:
         tool_fmt, parse_tools, forced = None, None, None
@@ -102,7 +111,7 @@ def prepare(lm, p: Params) -> Prepared:
         prompt = _text_prompt(tokenizer, p.prompt, lm.vocab_size)
     if not prompt:
         raise bad_request("The prompt is empty after tokenization.", "messages" if p.chat else "prompt")
-    max_tokens = _max_tokens(p, len(prompt), lm.options.context_length, lm.window)
+    max_tokens = _max_tokens(p, len(prompt), lm.options.context_length, lm.window, lm.name)
 
     grammar = None
     try:
@@ -199,6 +208,50 @@ def _tool_setup(lm, detected: ToolFormat | None, p: Params):
     return fmt, p.tools, forced
 
 
+def _chat_prompt(lm, p: Params, tools_shown, kwargs: dict) -> tuple[str, list[int]]:
+    """The rendered chat prompt and its tokens; with context_overflow drop_oldest, shortened to fit."""
+    tokenizer = lm.tokenizer
+
+    def tokens(messages: list[dict]) -> tuple[str, list[int]]:
+        text = _render(tokenizer, messages, tools_shown, kwargs)
+        return text, list(tokenizer.encode(text, add_special_tokens=False))
+
+    messages = p.messages or []
+    # The template is probed only when a system message comes after the first turn.
+    keep_later = not has_later_system(messages) or shows_later_system(
+        tokenizer, lambda m: tokenizer.apply_chat_template(m, tokenize=False, add_generation_prompt=True))
+    messages = place_system_messages(messages, keep_later)
+    text, prompt = tokens(messages)
+    if p.context_overflow != "drop_oldest":
+        return text, prompt
+    limit = lm.options.context_length or lm.window
+    room = _answer_room(p, limit, lm.options.context_length)
+    groups = turns(messages)
+    if len(prompt) + room <= limit or not groups:
+        return text, prompt
+    # The fewest oldest turns whose removal makes room (prompt length falls as turns go); if none
+    # does, all of them go and the usual window check decides.
+    best, lo, hi = None, 1, len(groups)
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        candidate = tokens(without_turns(messages, groups, mid))
+        if len(candidate[1]) + room <= limit:
+            best, hi = (mid, candidate), mid - 1
+        else:
+            lo = mid + 1
+    dropped, (text2, prompt2) = best or (len(groups), tokens(without_turns(messages, groups, len(groups))))
+    log("context_overflow_dropped", turns=dropped, prompt_tokens_before=len(prompt), prompt_tokens=len(prompt2))
+    return text2, prompt2
+
+
+def _answer_room(p: Params, limit: int, context_length: int | None) -> int:
+    """Tokens drop_oldest keeps free for the answer: max_tokens under a profile's window (a contract),
+    else max_tokens (default 4096) but never more than a quarter of the window."""
+    if context_length and p.max_tokens:
+        return p.max_tokens
+    return max(1, min(p.max_tokens or DEFAULT_MAX_TOKENS, limit // 4))
+
+
 def _render(tokenizer, messages: list[dict], tools, kwargs: dict) -> str:
     if not getattr(tokenizer, "has_chat_template", False):
         raise bad_request("This model has no chat template; use /v1/completions.", "model")
@@ -247,7 +300,7 @@ def _text_prompt(tokenizer, prompt: str | list[int] | None, vocab_size: int) -> 
     return tokenizer.encode(prompt, add_special_tokens=add_special)
 
 
-def _max_tokens(p: Params, prompt_len: int, context_length: int | None, window: int) -> int:
+def _max_tokens(p: Params, prompt_len: int, context_length: int | None, window: int, name: str) -> int:
     """Tokens this request may generate; never more than the window has room for.
 
     A profile's context_length is a contract: a request that overruns it is 400. Without one the
@@ -256,12 +309,13 @@ def _max_tokens(p: Params, prompt_len: int, context_length: int | None, window: 
     """
     requested = p.max_tokens
     limit = context_length or window
+    source = "its profile's context_length" if context_length else (
+        "from its config; a profile's context_length overrides it")
     if prompt_len >= limit:
-        where = (f"this model's context length is {context_length}" if context_length else
-                 f"this model's window is {window} (from its config; a profile's context_length "
-                 f"overrides it)")
+        hint = (" Shorten the conversation, or set the profile's context_overflow to drop_oldest."
+                if p.chat and p.context_overflow != "drop_oldest" else "")
         raise bad_request(
-            f"The prompt is {prompt_len} tokens; {where}.",
+            f"The prompt is {prompt_len} tokens; {name}'s window is {limit} ({source}).{hint}",
             "messages" if p.chat else "prompt",
             "context_length_exceeded",
         )
@@ -272,8 +326,8 @@ def _max_tokens(p: Params, prompt_len: int, context_length: int | None, window: 
         return room
     if prompt_len + requested > context_length:
         raise bad_request(
-            f"The prompt ({prompt_len} tokens) plus max_tokens ({requested}) is {prompt_len + requested} "
-            f"tokens, more than this model's context length of {context_length}.",
+            f"The prompt is {prompt_len} tokens; {name}'s window is {context_length} ({source}), "
+            f"which leaves {context_length - prompt_len} for the answer, not max_tokens {requested}.",
             "max_tokens", "context_length_exceeded",
         )
     return requested
@@ -286,5 +340,4 @@ def count_prompt_tokens(lm, p: Params) -> int:
     if p.enable_thinking is not None:
         kwargs["enable_thinking"] = p.enable_thinking
     tools_shown = p.tools if p.tools and p.tool_choice != "none" else None
-    text = _render(lm.tokenizer, p.messages or [], tools_shown, kwargs)
-    return len(lm.tokenizer.encode(text, add_special_tokens=False))
+    return len(_chat_prompt(lm, p, tools_shown, kwargs)[1])

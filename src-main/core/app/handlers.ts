@@ -11,6 +11,7 @@ import type { Handlers } from '../rpc/index.ts';
 import { settingsHandlers, type SettingsHandlerDeps } from '../settings/index.ts';
 import { sidecarHandlers, type Supervisor } from '../sidecar/index.ts';
 import type { DownloadsAreaHandlers } from './downloads.ts';
+import { integrationHandlers } from './integrations.ts';
 import type { Repos } from './stores.ts';
 
 export interface HandlerDeps {
@@ -58,5 +59,6 @@ export function createHandlers(d: HandlerDeps): Handlers {
     ...gatewayHandlers(d.gateway),
     ...d.downloads,
     ...ggufImportHandlers(d.sup),
+    ...integrationHandlers({ apiBaseUrl: d.apiBaseUrl, gateway: d.gateway }),
   };
 }

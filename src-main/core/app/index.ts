@@ -31,9 +31,15 @@ import {
   type Dispatcher,
   type RpcServer,
 } from '../rpc/index.ts';
-import { createSupervisor, type Supervisor, type SupervisorOptions } from '../sidecar/index.ts';
+import {
+  createSupervisor,
+  sidecarAdmin,
+  type Supervisor,
+  type SupervisorOptions,
+} from '../sidecar/index.ts';
 import { createHandlers } from './handlers.ts';
 import { createDownloadsArea, type DownloadsArea } from './downloads.ts';
+import { ollamaServices } from './ollama.ts';
 import { createRepos, type Repos } from './stores.ts';
 import { toProgressEvent, toStateEvent } from '../downloads/index.ts';
 import { serverAddress, settingsService } from '../settings/index.ts';
@@ -175,6 +181,13 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     repos,
     local: supervisor,
     localModels: sidecarModelLister(supervisor),
+    adminModels: async () => (await sidecarAdmin(supervisor).models()).data,
+    ollama: ollamaServices({
+      downloads,
+      settings: repos.settings,
+      profiles,
+      sidecar: supervisor,
+    }),
     log: logs.gateway,
     host,
     // The playground in the web UI goes through the same gateway with its per-launch token.

@@ -13,6 +13,7 @@ import { profileService } from '../profiles/index.ts';
 import { connectRpc, type RpcClient } from '../rpc/index.ts';
 import { readServeFile, removeServeFile, writeServeFile } from './serveFile.ts';
 import { MODELS_COMMANDS, MODELS_USAGE, runModelsCommand } from './commands-models.ts';
+import { LAUNCH_USAGE, runLaunch } from './launch.ts';
 
 export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
 
@@ -29,6 +30,7 @@ Commands:
   config import FILE
 ${GATEWAY_USAGE}
 ${MODELS_USAGE}
+${LAUNCH_USAGE}
 
 Options: --json (machine-readable output), --help`;
 
@@ -123,6 +125,20 @@ export async function run(
   // Model commands have options of their own (--revision, --author, ...): they parse their arguments themselves.
   const first = argv.findIndex((a) => !a.startsWith('-'));
   const modelsCmd = first >= 0 ? argv[first]! : '';
+  // launch passes everything after `--` to the agent, so it parses its own arguments too.
+  const own = (a: string[]) => (a.includes('--') ? a.slice(0, a.indexOf('--')) : a);
+  if (modelsCmd === 'launch' && !own(argv).includes('--help')) {
+    const rest = argv.filter((_, i) => i !== first);
+    const json = own(rest).includes('--json');
+    try {
+      return await runLaunch(rest, { config: loadConfig(env), io, env });
+    } catch (e) {
+      const p = toErrorPayload(e);
+      if (json) io.err(JSON.stringify({ error: p }));
+      else io.err(`Error: ${p.message}${p.code === 'usage' ? `\n\n${USAGE}` : ''}`);
+      return p.code === 'usage' ? EXIT.usage : EXIT.error;
+    }
+  }
   if ((MODELS_COMMANDS as readonly string[]).includes(modelsCmd) && !argv.includes('--help')) {
     const rest = argv.filter((_, i) => i !== first);
     const json = rest.includes('--json');

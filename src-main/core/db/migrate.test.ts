@@ -16,6 +16,8 @@ const EXPECTED_TABLES = [
   'models',
   'profiles',
   'providers',
+  'response_items',
+  'responses',
   'routing_rules',
   'settings',
 ];

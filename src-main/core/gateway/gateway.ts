@@ -5,9 +5,17 @@ import type { GatewaySettings } from '#shared/contract/gatewaySettings.ts';
 import type { Database } from '../db/index.ts';
 import type { Logger } from '../log/index.ts';
 import { createDispatch } from './api/dispatch.ts';
+import type { FrontEnd } from './frontEnd.ts';
+import { responsesFront } from './responses/front.ts';
+import { responsesStore } from './store/responses.ts';
 import { assertExposureAllowed } from './api/guard.ts';
 import { isLoopbackHost } from '../net/index.ts';
 import { requestHandler } from './api/handler.ts';
+import { modelMetadata, type ModelMetadataSource } from './api/modelMetadata.ts';
+import { lmStudioFront } from './lmstudio/models.ts';
+import { ollamaFront } from './ollama/front.ts';
+import type { ManageServices } from './ollama/manage.ts';
+import type { AdminModelRow } from '../sidecar/index.ts';
 import { modelListing, type ModelKind } from './api/models.ts';
 import { createBreakers, type Breakers } from './routing/breaker.ts';
 import type { RouteExplanation } from './routing/explain.ts';
@@ -38,6 +46,19 @@ export interface GatewayDeps {
   now?: () => number;
   /** Audit flush interval; default one second. */
   auditFlushMs?: number;
+  /**
+   * The sidecar's /admin/models rows (sidecarAdmin(...).models): window, loaded state, capabilities and
+   * quantization for model listings. Absent: listings carry ids only.
+   */
+  adminModels?: () => Promise<AdminModelRow[]>;
+  /** Anthropic streams: a `ping` this often before the first token (default 5 s; tests shorten it). */
+  pingIntervalMs?: number;
+  /**
+   * What Ollama's model routes act on (ollama/manage.ts): downloads for /api/pull, the library for
+   * /api/delete, aliases and profiles for /api/copy, the sidecar's admin for keep_alive and /api/ps.
+   * Absent pieces answer 501 on the routes that need them.
+   */
+  ollama?: ManageServices;
 }
 
 export interface Gateway {
@@ -45,6 +66,8 @@ export interface Gateway {
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   explain(model: string): Promise<RouteExplanation>;
   listModels(): Promise<Array<{ id: string; kind: ModelKind }>>;
+  /** What is known of each local model (api/modelMetadata.ts), for listings in other APIs. */
+  metadata: ModelMetadataSource;
   testProvider(id: string): Promise<ProviderTestResult>;
   /** Throws a clear error when the bind address would expose the API without any key. */
   assertExposure(host: string): void;
@@ -92,13 +115,32 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const explain = async (name: string): Promise<RouteExplanation> =>
     routing.explain(name, await freshLocalModels(), breakers, currentSettings());
 
+  const metadata = modelMetadata(deps.adminModels ?? (async () => []));
   const models = modelListing({
     routing,
     breakers,
     settings: currentSettings,
     localModels: freshLocalModels,
     now,
+    metadata,
   });
+  // Client APIs beyond chat completions and messages, each turned into chat requests (frontEnd.ts).
+  const fronts: FrontEnd[] = [
+    responsesFront({ store: responsesStore(deps.db, now), now }),
+    lmStudioFront({ models }),
+    ollamaFront({
+      models,
+      // After a pull or a delete, listings must show the change at once (Ollama clients list right away).
+      refreshModels: async () => {
+        metadata.invalidate?.();
+        await deps.localModels.refresh?.();
+      },
+      profiles: () => routing.profiles(),
+      services: deps.ollama ?? {},
+      log: deps.log,
+      now,
+    }),
+  ];
   const handle = requestHandler({
     now,
     log: deps.log,
@@ -106,6 +148,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     settings: currentSettings,
     guard: { loopbackBind, keys, isInternalToken: deps.isInternalToken, onIgnoredWildcard },
     models,
+    fronts,
     dispatch: createDispatch({
       routing,
       breakers,
@@ -113,6 +156,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       localModels: deps.localModels,
       log: deps.log,
       now,
+      ...(deps.pingIntervalMs ? { pingIntervalMs: deps.pingIntervalMs } : {}),
     }),
   });
 
@@ -120,6 +164,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     handle,
     explain,
     listModels: models.listModels,
+    metadata,
     testProvider: (id) => testProvider(deps.repos, id),
     assertExposure: (host) => assertExposureAllowed(host, keys.activeCount()),
     keys,

@@ -3,6 +3,14 @@
 export { createGateway, type Gateway, type GatewayDeps } from './gateway.ts';
 export { assertExposureAllowed } from './api/guard.ts';
 export type { Router } from './api/router.ts';
+export {
+  modelMetadata,
+  toMetadata,
+  type ModelMetadata,
+  type ModelMetadataSource,
+} from './api/modelMetadata.ts';
+export type { DescribedModel, ModelListing } from './api/models.ts';
+export type { ManageServices as OllamaServices, AliasStore, PullService } from './ollama/manage.ts';
 export { gatewayHandlers, type GatewayHandlers } from './handlers.ts';
 export {
   sidecarModelLister,

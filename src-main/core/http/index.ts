@@ -48,7 +48,14 @@ export async function startHttpServer(opts: {
       });
   });
   server.on('upgrade', (req, socket, head) => {
-    if (!opts.rpc.handleUpgrade(req, socket, head)) socket.destroy();
+    // A throw here would be an uncaught exception (the end of core) raised by one client's request.
+    let handled = false;
+    try {
+      handled = opts.rpc.handleUpgrade(req, socket, head);
+    } catch (e) {
+      opts.log.error('upgrade handler failed', { error: String(e) });
+    }
+    if (!handled) socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

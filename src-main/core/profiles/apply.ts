@@ -15,6 +15,8 @@ const SAMPLING = [
   'seed',
   'reasoning_budget',
   'tool_format',
+  // An Orchard extension the sidecar reads on both APIs (refuse, or drop the oldest turns).
+  'context_overflow',
 ] as const;
 
 function stopList(v: unknown): string[] {

@@ -151,6 +151,16 @@ describe('applyProfile', () => {
     expect(req).toEqual(copy);
   });
 
+  it('context_overflow reaches the request (refuse stays the default: nothing is added)', () => {
+    const dropping = { model: 'm', params: { context_overflow: 'drop_oldest' as const } };
+    const req = { model: 'p', messages: [{ role: 'user', content: 'x' }] };
+    expect(applyProfile(dropping, req).context_overflow).toBe('drop_oldest');
+    expect(applyProfile({ model: 'm', params: {} }, req).context_overflow).toBeUndefined();
+    expect(applyProfile(dropping, { ...req, context_overflow: 'refuse' }).context_overflow).toBe(
+      'refuse',
+    );
+  });
+
   it('loadOptions maps keep-loaded, idle TTL and context length', () => {
     expect(
       loadOptions({

@@ -128,6 +128,7 @@ const BAD = {
   'downloads.list': [{ status: 'done' }],
   'library.list': [{ all: true }],
   'library.delete': [{}, { repoId: '' }, { repoId: 7 }],
+  'integrations.info': [{ extra: true }],
 } satisfies Record<MethodName, unknown[]>;
 
 function dump(core: Core): string {

@@ -66,7 +66,7 @@ export function createRpcServer(opts: {
       authed.delete(ws);
     });
     ws.on('message', (raw) => {
-      let frame: ReturnType<typeof ClientFrame.parse>;
+      let frame: ClientFrame;
       try {
         frame = ClientFrame.parse(JSON.parse(String(raw)));
       } catch {
@@ -104,7 +104,13 @@ export function createRpcServer(opts: {
       for (const ws of authed) if (ws.readyState === ws.OPEN) ws.send(text);
     },
     handleUpgrade(req, socket, head) {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://localhost');
+      } catch {
+        // An absolute-form target that is no URL ('http://['): not ours; the caller drops the socket.
+        return false;
+      }
       if (url.pathname !== opts.path) return false;
       // A page on another site (Origin) or a rebound DNS name (Host) never reaches the dispatcher.
       if (

@@ -48,6 +48,18 @@ const onDisk = {
   size_bytes: int,
   /** Loads since the sidecar started. */
   loads: int,
+  // From its files (orchard_sidecar/model_info.py), for model listings.
+  /** config.json model_type. */
+  architecture: z.string().nullable(),
+  /** Positions its config declares: the window when no profile sets context_length. */
+  context_window: int,
+  quantization: z
+    .object({ bits: int, group_size: int.nullable(), mode: z.string().nullable() })
+    .nullable(),
+  /** config.json torch_dtype. */
+  dtype: z.string().nullable(),
+  /** "completion", and "tools" / "thinking" where the chat template has the markup. */
+  capabilities: z.array(z.string()),
 };
 
 export const IdleModelRow = z.object({ ...onDisk, loaded: z.literal(false) });

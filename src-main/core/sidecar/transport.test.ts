@@ -167,4 +167,40 @@ describe('sidecar transport', () => {
     for (let i = 0; i < 3; i++) expect(await (await client.fetch(`${url}/`)).text()).toBe('ok');
     expect(connections).toBe(1);
   });
+
+  it('a kept-alive socket the server dropped is retried on a new one; a fresh socket’s failure is not', async () => {
+    // What uvicorn does after some error answers (found by the fuzz suite: a lone surrogate made the
+    // sidecar answer 500 and drop the socket, and the next request, another client's stream, got a 503):
+    // the answer comes without `connection: close`, then the socket is gone when it is next used.
+    const served = new WeakMap<object, number>();
+    let dropped = 0;
+    handler = (req, body, res) => {
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      if (n > 1 && body === 'second') {
+        dropped++;
+        req.socket.destroy();
+        return;
+      }
+      res.end(`ok ${body}`);
+    };
+    expect(await (await client.fetch(`${url}/`, { method: 'POST', body: 'first' })).text()).toBe(
+      'ok first',
+    );
+    const again = await client.fetch(`${url}/`, { method: 'POST', body: 'second' });
+    expect(await again.text()).toBe('ok second');
+    expect(dropped).toBe(1);
+    expect(connections).toBe(2);
+
+    // On a socket that was not reused, a drop is the server's answer: it surfaces.
+    handler = (req) => req.socket.destroy();
+    const fresh = sidecarHttp();
+    try {
+      await expect(fresh.fetch(`${url}/`, { method: 'POST', body: 'x' })).rejects.toThrow(
+        /socket hang up/,
+      );
+    } finally {
+      fresh.close();
+    }
+  });
 });

@@ -124,26 +124,40 @@ async function send(
   }
   for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
   return new Promise<Response>((resolve, reject) => {
-    try {
-      req = http.request({
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname + target.search,
-        method: init.method ?? 'GET',
-        headers,
-        agent,
+    const start = (retries: number): void => {
+      let sent: http.ClientRequest;
+      try {
+        sent = http.request({
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname + target.search,
+          method: init.method ?? 'GET',
+          headers,
+          agent,
+        });
+      } catch (e) {
+        finish(); // an invalid header, say: nothing was sent
+        reject(e);
+        return;
+      }
+      req = sent;
+      sent.on('error', (e) => {
+        if (res) return; // after the response, errors reach the body stream instead
+        // A kept-alive socket the sidecar had closed (it may close one after answering an error) fails
+        // the moment it is reused, before any answer: the request goes again on another socket (Node's
+        // documented use of reusedSocket). Otherwise one client's bad request costs the next client its
+        // answer, whoever that is.
+        if (sent.reusedSocket && retries < STALE_SOCKET_RETRIES && !abortReason() && isStale(e)) {
+          start(retries + 1);
+          return;
+        }
+        finish();
+        reject(abortReason() ?? e);
       });
-    } catch (e) {
-      finish(); // an invalid header, say: nothing was sent
-      reject(e);
-      return;
-    }
-    req.on('error', (e) => {
-      if (res) return; // after the response, errors reach the body stream instead
-      finish();
-      reject(abortReason() ?? e);
-    });
-    req.once('response', (r) => {
+      sent.once('response', onResponse);
+      sent.end(body ?? undefined);
+    };
+    const onResponse = (r: http.IncomingMessage): void => {
       res = r;
       const responseHeaders = new Headers();
       for (let i = 0; i + 1 < r.rawHeaders.length; i += 2)
@@ -164,9 +178,17 @@ async function send(
           headers: responseHeaders,
         }),
       );
-    });
-    req.end(body ?? undefined);
+    };
+    start(0);
   });
+}
+
+/** Retries of a request whose reused keep-alive socket turned out closed (each drops one dead socket). */
+const STALE_SOCKET_RETRIES = 3;
+
+function isStale(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 export function sidecarHttp(): SidecarHttp {

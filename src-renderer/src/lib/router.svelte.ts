@@ -8,6 +8,7 @@ export const PAGES = [
   'Memory',
   'Routing',
   'Logs',
+  'Integrations',
   'Settings',
 ] as const;
 export type Page = (typeof PAGES)[number];

@@ -80,12 +80,8 @@ export function bodyProblem(root: unknown): { message: string; param: string | n
   return null;
 }
 
-/** The validated body. The model name goes on the audit row even when the body is refused. */
-export function parseBody(
-  raw: Buffer,
-  endpoint: Endpoint,
-  row: AuditRecord,
-): Record<string, unknown> {
+/** The body as JSON that can be forwarded: a 400 for bad JSON, over-deep nesting or numbers out of range. */
+export function parseJson(raw: Buffer): unknown {
   let json: unknown;
   try {
     json = JSON.parse(raw.toString('utf8'));
@@ -101,6 +97,16 @@ export function parseBody(
       problem.param,
     );
   }
+  return json;
+}
+
+/** The validated body. The model name goes on the audit row even when the body is refused. */
+export function parseBody(
+  raw: Buffer,
+  endpoint: Endpoint,
+  row: AuditRecord,
+): Record<string, unknown> {
+  const json = parseJson(raw);
   const parsed = BODIES[endpoint].safeParse(json);
   if (
     typeof json === 'object' &&

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { GatewaySettings } from '#shared/contract/gatewaySettings.ts';
 import type { Logger } from '../../log/index.ts';
 import { GatewayError } from '../errors.ts';
+import type { Generation } from '../frontEnd.ts';
 import type { Breakers } from '../routing/breaker.ts';
 import type { Backend } from '../routing/explain.ts';
 import type { RoutingService } from '../routing/service.ts';
@@ -16,6 +17,7 @@ import { ENDPOINT_PATHS, type Endpoint } from '../upstream/endpoints.ts';
 import type { LocalModels } from '../upstream/localModels.ts';
 import type { Outcome } from '../upstream/outcome.ts';
 import { sendJson, write } from './bodyIo.ts';
+import { DEFAULT_PING_INTERVAL_MS, keepAlive, type KeepAlive } from './keepAlive.ts';
 
 export interface DispatchDeps {
   routing: RoutingService;
@@ -24,6 +26,8 @@ export interface DispatchDeps {
   localModels: LocalModels;
   log: Logger;
   now: () => number;
+  /** Anthropic streams: a `ping` this often while no token has come yet (default 5 s). */
+  pingIntervalMs?: number;
 }
 
 /** Serves one validated request, filling in the audit row; throws the error the client should get. */
@@ -36,6 +40,8 @@ export type Dispatch = (
   row: AuditRecord,
   baseHeaders: Record<string, string>,
   t0: number,
+  /** A front-end's generation; then `endpoint` is 'chat' and `body` its chat request. */
+  front?: Generation,
 ) => Promise<void>;
 
 function clientGone(): GatewayError {
@@ -62,6 +68,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     row: AuditRecord,
     baseHeaders: Record<string, string>,
     t0: number,
+    front?: Generation,
   ): Promise<void> {
     const name = body.model as string;
     let route = routing.explain(name, await deps.localModels(), breakers, settings);
@@ -100,6 +107,25 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     });
 
     const stream = row.streamed;
+    // Claude Code and the Anthropic SDKs expect pings through a long prefill. They start once a backend
+    // has accepted the stream (so a refusal such as a prompt over the window keeps its HTTP status), and
+    // stop at the first token or with the response; an error after them is an event (the handler's).
+    let pings: KeepAlive | null = null;
+    const startPings = (): void => {
+      if (pings || !stream || endpoint !== 'messages' || front) return;
+      pings = keepAlive(
+        res,
+        () => ({
+          ...baseHeaders,
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-orchard-route': row.route,
+          'x-orchard-fallback': row.fallback ? '1' : '0',
+        }),
+        deps.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
+      );
+    };
     const failures: string[] = [];
     let lastError: GatewayError | null = null;
     let tried = 0;
@@ -146,6 +172,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
             signal: attemptAc.signal,
             local: deps.local,
             providerKey: routing.providerKey,
+            ...(front ? { front } : {}),
           });
         } catch (e) {
           if (gone) throw clientGone();
@@ -154,6 +181,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
         }
 
         if (outcome.kind === 'stream') {
+          startPings();
           // Hold everything back until the first generated token: until then a fallback is still possible.
           const held: string[] = [];
           let committed = false;
@@ -192,14 +220,17 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
             verdict(true);
             row.ttftMs = Math.round(performance.now() - t0);
             row.status = 200;
-            res.writeHead(200, {
-              ...baseHeaders,
-              'content-type': 'text/event-stream; charset=utf-8',
-              'cache-control': 'no-cache',
-              connection: 'keep-alive',
-              'x-orchard-route': cand.label,
-              'x-orchard-fallback': row.fallback ? '1' : '0',
-            });
+            // Set inside startPings, which TypeScript's narrowing does not see.
+            (pings as KeepAlive | null)?.stop();
+            if (!res.headersSent)
+              res.writeHead(200, {
+                ...baseHeaders,
+                'content-type': front?.contentType ?? 'text/event-stream; charset=utf-8',
+                'cache-control': 'no-cache',
+                connection: 'keep-alive',
+                'x-orchard-route': cand.label,
+                'x-orchard-fallback': row.fallback ? '1' : '0',
+              });
             // Headers and the held frames leave in one packet; no Nagle delay on the small SSE writes.
             res.socket?.setNoDelay(true);
             await write(res, held.join(''));

@@ -86,7 +86,7 @@ export function guard(
   if (req.method === 'OPTIONS') {
     res.writeHead(204, {
       ...baseHeaders,
-      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
       'access-control-allow-headers':
         'authorization, content-type, x-api-key, anthropic-version, anthropic-beta',
       'access-control-max-age': '600',

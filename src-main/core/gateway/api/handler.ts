@@ -6,10 +6,12 @@ import { performance } from 'node:perf_hooks';
 import type { GatewaySettings } from '#shared/contract/gatewaySettings.ts';
 import type { Logger } from '../../log/index.ts';
 import { GatewayError, errorBody, toGatewayError, type Protocol } from '../errors.ts';
-import type { AuditLog } from '../store/auditLog.ts';
+import type { FrontAnswer, FrontEnd } from '../frontEnd.ts';
+import type { AuditLog, AuditRecord } from '../store/auditLog.ts';
+import { anthropicFrame } from '../translate/sseFrames.ts';
 import { newAuditRow } from './auditRow.ts';
-import { POSTS, parseBody } from './bodies.ts';
-import { readBody, sendJson } from './bodyIo.ts';
+import { POSTS, parseBody, parseJson } from './bodies.ts';
+import { readBody, sendJson, write } from './bodyIo.ts';
 import type { Dispatch } from './dispatch.ts';
 import { guard, type GuardOptions } from './guard.ts';
 import type { ModelListing } from './models.ts';
@@ -23,6 +25,8 @@ export interface HandlerDeps {
   guard: GuardOptions;
   models: ModelListing;
   dispatch: Dispatch;
+  /** Other client APIs (Responses, Ollama), asked in order before the built-in /v1 endpoints. */
+  fronts?: readonly FrontEnd[];
 }
 
 /** The model id in /v1/models/{id}, percent-decoded; bad encoding ('%E0%A4%A') is the client's error. */
@@ -36,6 +40,37 @@ function modelIdOf(segment: string): string {
       'The model id in the path is not valid percent-encoded UTF-8.',
       'model',
     );
+  }
+}
+
+/**
+ * A front-end's own stream (not a generation): each frame written as it comes; a client that leaves ends
+ * the iteration (the generator's `finally` runs), an error after the first frame ends the stream.
+ */
+async function sendFrames(
+  res: ServerResponse,
+  answer: Extract<FrontAnswer, { kind: 'stream' }>,
+  headers: Record<string, string>,
+  row: AuditRecord,
+): Promise<void> {
+  row.streamed = true;
+  row.status = 200;
+  res.writeHead(200, {
+    ...headers,
+    'content-type': answer.contentType,
+    'cache-control': 'no-cache',
+  });
+  res.socket?.setNoDelay(true);
+  const gone = () => void answer.frames.return(undefined);
+  res.once('close', gone);
+  try {
+    for await (const frame of answer.frames) {
+      if (res.destroyed) break;
+      await write(res, frame);
+    }
+  } finally {
+    res.off('close', gone);
+    res.end();
   }
 }
 
@@ -53,7 +88,8 @@ export function requestHandler(
       return false;
     }
     const path = url.pathname.replace(/\/+$/, '');
-    if (path !== '/v1' && !path.startsWith('/v1/')) return false;
+    const front = deps.fronts?.find((f) => f.claims(path));
+    if (!front && path !== '/v1' && !path.startsWith('/v1/')) return false;
 
     const t0 = performance.now();
     // randomUUID draws from a buffered pool; randomBytes costs a syscall's worth of time per request.
@@ -70,13 +106,47 @@ export function requestHandler(
     const fail = (e: GatewayError): void => {
       row.status = e.status;
       row.errorCode = e.code;
-      if (!res.headersSent) sendJson(res, e.status, errorBody(protocol, e), baseHeaders);
-      else res.end();
+      const body = front ? front.errorBody(e) : errorBody(protocol, e);
+      if (!res.headersSent) sendJson(res, e.status, body, baseHeaders);
+      else {
+        // Pings went out while a backend prefilled (api/keepAlive.ts), then it failed: an error event.
+        if (!front && protocol === 'anthropic' && !res.writableEnded)
+          res.write(anthropicFrame(body as { type: string }));
+        res.end();
+      }
     };
 
     try {
       const settings = deps.settings();
       if (guard(req, res, settings, row, baseHeaders, deps.guard)) return true;
+
+      if (front) {
+        const answer = await front.route({
+          method: req.method ?? 'GET',
+          path,
+          url,
+          headers: req.headers,
+          requestId,
+          json: async () => parseJson(await readBody(req, settings['gateway.maxBodyBytes'])),
+          noteModel: (name) => {
+            row.model = name;
+          },
+        });
+        if (answer.kind === 'json') {
+          row.status = answer.status;
+          sendJson(res, answer.status, answer.body as object, baseHeaders);
+          return true;
+        }
+        if (answer.kind === 'stream') {
+          await sendFrames(res, answer, baseHeaders, row);
+          return true;
+        }
+        const gen = answer.generation;
+        row.model = gen.model;
+        row.streamed = gen.stream;
+        await deps.dispatch('chat', gen.chat, settings, req, res, row, baseHeaders, t0, gen);
+        return true;
+      }
 
       if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
         const id = path === '/v1/models' ? null : modelIdOf(path.slice('/v1/models/'.length));

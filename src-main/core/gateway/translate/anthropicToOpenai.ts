@@ -1,6 +1,7 @@
 // An Anthropic-format client talking to an OpenAI-format provider: request out, response back (the
 // stream has its own module). Tool calls, tool results, system blocks, stops, thinking and usage survive.
-import { parseArguments } from './openaiToAnthropic.ts';
+import { assistantMessageFromBlocks, parseArguments } from './openaiToAnthropic.ts';
+import { anthropicUsage } from './usage.ts';
 import type {
   ABlock,
   AMessagesRequest,
@@ -9,7 +10,6 @@ import type {
   OAChatRequest,
   OAChatResponse,
   OAMessage,
-  OAToolCall,
 } from './shapes.ts';
 
 function effortFor(budget: number): 'low' | 'medium' | 'high' {
@@ -33,14 +33,38 @@ function imagePart(b: Extract<ABlock, { type: 'image' }>): Json {
   return { type: 'image_url', image_url: { url } };
 }
 
+// Claude Code's per-request billing line (its `cch=` changes every call): for Anthropic only, and as the
+// first system text it would defeat a provider's prefix caching. Dropped.
+const BILLING_HEADER = 'x-anthropic-billing-header:';
+
+function withoutBillingHeader(text: string): string {
+  if (!text.startsWith(BILLING_HEADER)) return text;
+  const nl = text.indexOf('\n');
+  return nl < 0 ? '' : text.slice(nl + 1).replace(/^\n+/, '');
+}
+
+function systemText(content: string | ReadonlyArray<{ type: string; text?: unknown }>): string {
+  if (typeof content === 'string') return withoutBillingHeader(content);
+  return content
+    .filter((b) => b.type === 'text' && typeof b.text === 'string')
+    .map((b) => withoutBillingHeader(b.text as string))
+    .filter((t) => t !== '')
+    .join('\n\n');
+}
+
 export function anthropicRequestToOpenAI(req: AMessagesRequest, model: string): OAChatRequest {
   const messages: OAMessage[] = [];
   if (req.system !== undefined) {
-    const text =
-      typeof req.system === 'string' ? req.system : req.system.map((b) => b.text).join('\n\n');
+    const text = systemText(req.system);
     if (text !== '') messages.push({ role: 'system', content: text });
   }
   for (const m of req.messages) {
+    if (m.role === 'system') {
+      // OpenAI takes system messages anywhere in the conversation: kept in place.
+      const text = systemText(m.content);
+      if (text !== '') messages.push({ role: 'system', content: text });
+      continue;
+    }
     if (typeof m.content === 'string') {
       messages.push({ role: m.role, content: m.content });
       continue;
@@ -67,27 +91,7 @@ export function anthropicRequestToOpenAI(req: AMessagesRequest, model: string): 
         });
       }
     } else {
-      let text = '';
-      let thinking = '';
-      const toolCalls: OAToolCall[] = [];
-      for (const b of m.content) {
-        if (b.type === 'text') text += b.text;
-        else if (b.type === 'thinking') thinking += b.thinking;
-        else if (b.type === 'tool_use') {
-          toolCalls.push({
-            id: b.id,
-            type: 'function',
-            function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) },
-          });
-        }
-      }
-      const msg: OAMessage = {
-        role: 'assistant',
-        content: text === '' && toolCalls.length ? null : text,
-      };
-      if (thinking) msg.reasoning_content = thinking;
-      if (toolCalls.length) msg.tool_calls = toolCalls;
-      messages.push(msg);
+      messages.push(assistantMessageFromBlocks(m.content));
     }
   }
   const out: OAChatRequest = { model, messages, max_tokens: req.max_tokens };
@@ -119,8 +123,20 @@ export function anthropicRequestToOpenAI(req: AMessagesRequest, model: string): 
   }
   if (req.thinking?.type === 'enabled')
     out.reasoning_effort = effortFor(req.thinking.budget_tokens);
+  else if (req.thinking?.type !== 'disabled') {
+    // Claude Code's `output_config.effort` (with adaptive thinking) where no budget says otherwise.
+    const effort = String((req.output_config as { effort?: unknown } | undefined)?.effort);
+    if (Object.hasOwn(EFFORTS, effort)) out.reasoning_effort = EFFORTS[effort];
+  }
   return out;
 }
+
+const EFFORTS: Record<string, 'low' | 'medium' | 'high'> = {
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+  max: 'high',
+};
 
 export function openAIFinishToAnthropic(reason: string | null | undefined): string | null {
   switch (reason) {
@@ -167,9 +183,6 @@ export function openAIResponseToAnthropic(r: OAChatResponse, model: string): AMe
     content,
     stop_reason: openAIFinishToAnthropic(choice?.finish_reason ?? 'stop'),
     stop_sequence: null,
-    usage: {
-      input_tokens: r.usage?.prompt_tokens ?? 0,
-      output_tokens: r.usage?.completion_tokens ?? 0,
-    },
+    usage: anthropicUsage(r.usage),
   };
 }

@@ -4,7 +4,7 @@ import { messageId, openAIFinishToAnthropic } from './anthropicToOpenai.ts';
 import { parse, streamErrorOf, type Framer, type StreamStep } from './framer.ts';
 import type { AEvent, Json, OAChunk } from './shapes.ts';
 import { anthropicFrame } from './sseFrames.ts';
-import type { Usage } from './usage.ts';
+import { anthropicUsage, type Usage } from './usage.ts';
 
 type BlockKind = 'text' | 'thinking' | 'tool_use';
 
@@ -17,9 +17,16 @@ export function openAIStreamToAnthropic(opts: { model: string }) {
   let openTool = -1; // OpenAI tool_calls index of the open tool_use block
   let stopReason: string | null = null;
   let inputTokens = 0;
+  let cachedTokens = 0;
   let outputTokens = 0;
   let id = messageId(undefined);
 
+  // Anthropic's split of the prompt: cached tokens are cache reads, input_tokens the rest.
+  const split = (output: number) =>
+    anthropicUsage(
+      { prompt_tokens: inputTokens, prompt_tokens_details: { cached_tokens: cachedTokens } },
+      output,
+    );
   const start = (): AEvent[] => {
     if (started) return [];
     started = true;
@@ -34,7 +41,7 @@ export function openAIStreamToAnthropic(opts: { model: string }) {
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: inputTokens, output_tokens: 0 },
+          usage: split(0),
         },
       },
     ];
@@ -57,6 +64,7 @@ export function openAIStreamToAnthropic(opts: { model: string }) {
       if (c.id && !started) id = messageId(c.id);
       if (c.usage) {
         inputTokens = c.usage.prompt_tokens ?? inputTokens;
+        cachedTokens = c.usage.prompt_tokens_details?.cached_tokens ?? cachedTokens;
         outputTokens = c.usage.completion_tokens ?? outputTokens;
       }
       const out: AEvent[] = [];
@@ -113,7 +121,7 @@ export function openAIStreamToAnthropic(opts: { model: string }) {
       out.push({
         type: 'message_delta',
         delta: { stop_reason: stopReason ?? 'end_turn', stop_sequence: null },
-        usage: { input_tokens: inputTokens, output_tokens: outputTokens },
+        usage: split(outputTokens),
       });
       out.push({ type: 'message_stop' });
       return out;

@@ -149,15 +149,12 @@ export function anthropicStopToOpenAI(reason: string | null | undefined): string
   }
 }
 
-export function anthropicResponseToOpenAI(
-  r: AMessagesResponse,
-  model: string,
-  created: number,
-): OAChatResponse {
+/** An assistant turn's Anthropic blocks as one OpenAI assistant message (history and responses alike). */
+export function assistantMessageFromBlocks(blocks: readonly ABlock[]): OAMessage {
   let content = '';
   let reasoning = '';
   const toolCalls: OAToolCall[] = [];
-  for (const b of r.content ?? []) {
+  for (const b of blocks) {
     if (b.type === 'text') content += b.text;
     else if (b.type === 'thinking') reasoning += b.thinking;
     else if (b.type === 'tool_use') {
@@ -174,6 +171,15 @@ export function anthropicResponseToOpenAI(
   };
   if (reasoning) message.reasoning_content = reasoning;
   if (toolCalls.length) message.tool_calls = toolCalls;
+  return message;
+}
+
+export function anthropicResponseToOpenAI(
+  r: AMessagesResponse,
+  model: string,
+  created: number,
+): OAChatResponse {
+  const message = assistantMessageFromBlocks(r.content ?? []);
   const input = r.usage?.input_tokens ?? 0;
   const output = r.usage?.output_tokens ?? 0;
   return {

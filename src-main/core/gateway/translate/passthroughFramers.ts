@@ -3,7 +3,7 @@
 import { OPENAI_DONE, openAIFrame } from './sseFrames.ts';
 import { hasToken, parse, streamErrorOf, type Framer } from './framer.ts';
 import type { Json, OAChunk } from './shapes.ts';
-import { num, usageOf, type Usage } from './usage.ts';
+import { anthropicPromptTokens, num, usageOf, type Usage } from './usage.ts';
 
 // Once a token has passed, a chunk is only parsed when its text may hold usage or an error; the rest
 // (nearly every chunk) is forwarded as it came.
@@ -60,11 +60,14 @@ export function anthropicPassthrough(): Framer {
         if (err) throw err;
         if (e.type === 'message_start') {
           const u = ((e.message as Json | undefined)?.usage ?? {}) as Json;
-          usage = { promptTokens: num(u.input_tokens), completionTokens: num(u.output_tokens) };
+          usage = {
+            promptTokens: anthropicPromptTokens(u),
+            completionTokens: num(u.output_tokens),
+          };
         } else if (e.type === 'message_delta') {
           const u = (e.usage ?? {}) as Json;
           usage = {
-            promptTokens: num(u.input_tokens) ?? usage.promptTokens,
+            promptTokens: anthropicPromptTokens(u) ?? usage.promptTokens,
             completionTokens: num(u.output_tokens) ?? usage.completionTokens,
           };
         }

@@ -46,6 +46,7 @@ export interface OAUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
   total_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
 }
 
 export interface OAChatResponse {
@@ -93,7 +94,8 @@ export type ABlock =
   | { type: 'redacted_thinking'; data: string };
 
 export interface AMessage {
-  role: 'user' | 'assistant';
+  /** 'system': Claude Code 2.1 sends instructions among the turns. */
+  role: 'user' | 'assistant' | 'system';
   content: string | ABlock[];
 }
 
@@ -121,6 +123,8 @@ export interface AMessagesRequest {
 export interface AUsage {
   input_tokens?: number;
   output_tokens?: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
 }
 
 export interface AMessagesResponse {

@@ -15,7 +15,7 @@ export type Translation = 'none' | 'openai->anthropic' | 'anthropic->openai';
  * Steps of a stream: one upstream read, its complete events through the framer, one step out. A single
  * await per upstream chunk: this loop runs for every token, so it is kept free of generator layers.
  */
-function frameSteps(body: ReadableStream<Uint8Array>, framer: Framer): FrameSource {
+export function frameSteps(body: ReadableStream<Uint8Array>, framer: Framer): FrameSource {
   const reader = body.getReader();
   const parser = sseParser();
   let ended = false;

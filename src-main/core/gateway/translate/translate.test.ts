@@ -96,6 +96,44 @@ describe('Anthropic client → OpenAI provider', () => {
     expect('stop' in out).toBe(false);
   });
 
+  it("keeps system messages among the turns, and drops Claude Code's billing line", () => {
+    const out = anthropicRequestToOpenAI(
+      {
+        model: 'claude-x',
+        max_tokens: 8,
+        system: [
+          { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.9.abc; cch=12345;' },
+          { type: 'text', text: 'Be brief.' },
+        ],
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'system', content: [{ type: 'text', text: 'MCP instructions' }] },
+          { role: 'user', content: 'go' },
+        ],
+      },
+      'm',
+    );
+    expect(out.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'hi' },
+      { role: 'system', content: 'MCP instructions' },
+      { role: 'user', content: 'go' },
+    ]);
+  });
+
+  it("maps Claude Code's output_config.effort where thinking is not disabled", () => {
+    const base = { model: 'c', max_tokens: 8, messages: [{ role: 'user' as const, content: 'x' }] };
+    const effort = (e: string, thinking?: object) =>
+      anthropicRequestToOpenAI(
+        { ...base, output_config: { effort: e }, ...(thinking ? { thinking } : {}) } as never,
+        'm',
+      ).reasoning_effort;
+    expect(effort('max', { type: 'adaptive' })).toBe('high');
+    expect(effort('low')).toBe('low');
+    expect(effort('high', { type: 'disabled' })).toBeUndefined();
+    expect(effort('constructor')).toBeUndefined();
+  });
+
   it('asks for usage in streams', () => {
     expect(anthropicRequestToOpenAI({ ...req, stream: true }, 'm').stream_options).toEqual({
       include_usage: true,
@@ -123,7 +161,11 @@ describe('Anthropic client → OpenAI provider', () => {
             finish_reason: 'tool_calls',
           },
         ],
-        usage: { prompt_tokens: 11, completion_tokens: 7 },
+        usage: {
+          prompt_tokens: 11,
+          completion_tokens: 7,
+          prompt_tokens_details: { cached_tokens: 4 },
+        },
       },
       'claude-x',
     );
@@ -138,7 +180,13 @@ describe('Anthropic client → OpenAI provider', () => {
       ],
       stop_reason: 'tool_use',
       stop_sequence: null,
-      usage: { input_tokens: 11, output_tokens: 7 },
+      // The provider's cached prompt tokens are cache reads; input_tokens the rest.
+      usage: {
+        input_tokens: 7,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 4,
+        output_tokens: 7,
+      },
     });
   });
 
@@ -206,7 +254,12 @@ describe('Anthropic client → OpenAI provider', () => {
     expect(events.at(-2)).toEqual({
       type: 'message_delta',
       delta: { stop_reason: 'tool_use', stop_sequence: null },
-      usage: { input_tokens: 5, output_tokens: 9 },
+      usage: {
+        input_tokens: 5,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens: 9,
+      },
     });
     expect(t.usage()).toEqual({ promptTokens: 5, completionTokens: 9 });
   });

@@ -1,6 +1,7 @@
 // One attempt at one backend: build the upstream request (translating formats when the backend speaks
 // the other protocol), send it, and turn the answer into an Outcome; a stream becomes client frames.
 import { GatewayError, upstreamError, type Protocol } from '../errors.ts';
+import type { Generation } from '../frontEnd.ts';
 import type { Backend } from '../routing/explain.ts';
 import {
   anthropicRequestToOpenAI,
@@ -19,7 +20,8 @@ import type {
 } from '../translate/shapes.ts';
 import { errorFrame } from '../translate/sseFrames.ts';
 import { parse } from '../translate/framer.ts';
-import { streamOf, type Translation } from '../translate/streamFrames.ts';
+import { chatToFrontFramer } from '../translate/frontFramer.ts';
+import { frameSteps, streamOf, type Translation } from '../translate/streamFrames.ts';
 import { usageOf } from '../translate/usage.ts';
 import { ENDPOINT_PATHS, PROTOCOL_OF, type Endpoint } from './endpoints.ts';
 import { errorOutcome, type Outcome } from './outcome.ts';
@@ -40,6 +42,8 @@ export interface AttemptInput {
   signal: AbortSignal;
   local: LocalBackend;
   providerKey: (id: string) => string | null;
+  /** A front-end's generation: `body` is its chat request, and the answer goes back through it. */
+  front?: Generation;
 }
 
 async function boundedText(res: Response, limit = 64 * 1024): Promise<string> {
@@ -71,6 +75,8 @@ export async function attempt(inp: AttemptInput): Promise<Outcome> {
     clientProtocol === 'anthropic' ||
     (inp.body.stream_options as Json | undefined)?.include_usage === true;
 
+  // A provider that speaks the front-end's own API gets the client's request as it is.
+  const native = b.kind === 'provider' ? (inp.front?.native?.(b.provider.format) ?? null) : null;
   let url: string;
   let translation: Translation = 'none';
   let body: Json;
@@ -82,7 +88,9 @@ export async function attempt(inp: AttemptInput): Promise<Outcome> {
     url = ENDPOINT_PATHS[inp.endpoint];
     body = withProfile(inp.endpoint, inp.body, b.model, b.params);
   } else {
-    const mapped = providerPath(b.provider.format, inp.endpoint);
+    const mapped = native
+      ? { path: native.path, translation: 'none' as const }
+      : providerPath(b.provider.format, inp.endpoint);
     if (!mapped) {
       return {
         kind: 'failed',
@@ -96,7 +104,7 @@ export async function attempt(inp: AttemptInput): Promise<Outcome> {
     }
     translation = mapped.translation;
     url = providerUrl(b.provider, mapped.path);
-    body = { ...inp.body, model: b.model };
+    body = { ...(native ? native.body : inp.body), model: b.model };
     if (translation === 'anthropic->openai')
       body = anthropicRequestToOpenAI(body as unknown as AMessagesRequest, b.model) as Json;
     if (translation === 'openai->anthropic')
@@ -106,7 +114,7 @@ export async function attempt(inp: AttemptInput): Promise<Outcome> {
     addProviderHeaders(headers, b.provider.format, key, inp.headers, translation);
   }
   const upstreamFormat: Protocol = b.kind === 'local' ? clientProtocol : b.provider.format;
-  if (stream && upstreamFormat === 'openai') {
+  if (stream && upstreamFormat === 'openai' && !native) {
     // Ask for usage so the audit row has token counts; it is hidden from a caller that did not ask.
     body.stream_options = {
       ...((body.stream_options as Json | undefined) ?? {}),
@@ -158,6 +166,17 @@ export async function attempt(inp: AttemptInput): Promise<Outcome> {
         breaker: true,
         error: new GatewayError(502, 'upstream_empty', 'upstream sent no body'),
       };
+    if (inp.front) {
+      const framer = native
+        ? native.framer()
+        : chatToFrontFramer(inp.front.openStream(), upstreamFormat, inp.body.model as string);
+      return {
+        kind: 'stream',
+        frames: frameSteps(res.body, framer),
+        usage: () => framer.usage(),
+        errorFrame: (m) => framer.errorFrame(m),
+      };
+    }
     const s = streamOf(
       res.body,
       clientProtocol,
@@ -182,6 +201,26 @@ export async function attempt(inp: AttemptInput): Promise<Outcome> {
       error: new GatewayError(502, 'upstream_invalid', 'upstream sent a response that is not JSON'),
     };
   const requested = inp.body.model as string;
+  if (inp.front) {
+    if (native) {
+      const out = native.fromJson(json);
+      return { kind: 'json', status: res.status, body: JSON.stringify(out.body), usage: out.usage };
+    }
+    const chatJson =
+      upstreamFormat === 'anthropic'
+        ? anthropicResponseToOpenAI(
+            json as unknown as AMessagesResponse,
+            requested,
+            Math.floor(Date.now() / 1000),
+          )
+        : (json as unknown as OAChatResponse);
+    return {
+      kind: 'json',
+      status: 200,
+      body: JSON.stringify(inp.front.fromChat(chatJson)),
+      usage: usageOf('openai', chatJson as unknown as Json),
+    };
+  }
   if (translation === 'anthropic->openai') {
     const out = openAIResponseToAnthropic(json as unknown as OAChatResponse, requested);
     return {

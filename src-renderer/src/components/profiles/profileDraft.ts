@@ -28,6 +28,7 @@ export interface Draft {
   thinking: 'default' | 'on' | 'off';
   keep_loaded: boolean;
   tool_format: string;
+  context_overflow: 'refuse' | 'drop_oldest';
 }
 
 export function toDraft(p?: { name: string; model: string; params: ProfileParams }): Draft {
@@ -44,6 +45,7 @@ export function toDraft(p?: { name: string; model: string; params: ProfileParams
     thinking: params.thinking === undefined ? 'default' : params.thinking ? 'on' : 'off',
     keep_loaded: params.keep_loaded ?? false,
     tool_format: params.tool_format ?? '',
+    context_overflow: params.context_overflow ?? 'refuse',
   };
 }
 
@@ -69,6 +71,7 @@ export function fromDraft(d: Draft): DraftResult {
   if (d.thinking !== 'default') params.thinking = d.thinking === 'on';
   if (d.keep_loaded) params.keep_loaded = true;
   if (d.tool_format.trim() !== '') params.tool_format = d.tool_format.trim();
+  if (d.context_overflow === 'drop_oldest') params.context_overflow = 'drop_oldest';
   const parsed = ProfileInput.safeParse({ name: d.name, model: d.model, params });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) errors[fieldOf(issue.path)] ??= humanize(issue);

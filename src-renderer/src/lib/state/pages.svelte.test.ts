@@ -24,6 +24,7 @@ describe('createPageStates', () => {
     expect(Object.keys(states).sort()).toEqual([
       'discover',
       'downloads',
+      'integrations',
       'library',
       'logs',
       'memory',

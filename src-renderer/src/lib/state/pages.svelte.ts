@@ -3,6 +3,7 @@
 import type { AppState } from './app.svelte.ts';
 import { DiscoverState } from './discover.svelte.ts';
 import { DownloadsState } from './downloads.svelte.ts';
+import { IntegrationsState } from './integrations.svelte.ts';
 import { LibraryState } from './library.svelte.ts';
 import { LogsState } from './logs.svelte.ts';
 import { RoutingState } from './routing.svelte.ts';
@@ -19,6 +20,7 @@ export interface PageStates {
   downloads: DownloadsState;
   routing: RoutingState;
   logs: LogsState;
+  integrations: IntegrationsState;
 }
 
 export function createPageStates(app: AppState): PageStates {
@@ -34,5 +36,6 @@ export function createPageStates(app: AppState): PageStates {
     downloads: new DownloadsState(app),
     routing: new RoutingState(app),
     logs: new LogsState(app),
+    integrations: new IntegrationsState(app),
   };
 }
