@@ -6,6 +6,7 @@ unbounded max_tokens, bodies as large as the gateway takes, and upgrades without
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -200,3 +201,21 @@ def test_guard_refuses_websockets_and_unknown_scopes_without_the_secret():
     _asgi(guard, authed, {"type": "websocket.connect"})
     _asgi(guard, {"type": "lifespan"}, {"type": "lifespan.startup"})
     assert reached == ["websocket", "lifespan"]
+
+
+# ---- lone surrogates: valid JSON escapes, invalid text -------------------------------------------
+
+@pytest.mark.parametrize("path", [CHAT, "/v1/messages", "/v1/messages/count_tokens", "/v1/completions"])
+def test_a_lone_surrogate_is_read_as_a_replacement_character(sidecar, llama, path):
+    text = "hi \ud800 there"
+    if path == "/v1/completions":
+        body = {"model": llama["repo_id"], "prompt": text, "max_tokens": 2, "temperature": 0}
+    else:
+        body = {"model": llama["repo_id"], "max_tokens": 2, "temperature": 0,
+                "messages": [{"role": "user", "content": text}]}
+    raw = json.dumps(body)  # ensure_ascii keeps the surrogate as the escape \ud800
+    r = sidecar.client.post(path, content=raw, headers={"content-type": "application/json"})
+    if path == "/v1/completions":  # FastAPI's own validation of a plain string field refuses it
+        assert r.status_code == 400 and r.json()["error"]["param"] == "prompt", r.text
+    else:
+        assert r.status_code == 200, r.text

@@ -261,9 +261,19 @@ def _render(tokenizer, messages: list[dict], tools, kwargs: dict) -> str:
     if tools:
         kwargs["tools"] = tools
     try:
-        return tokenizer.apply_chat_template(_template_messages(messages), tokenize=False, **kwargs)
+        text = tokenizer.apply_chat_template(_template_messages(messages), tokenize=False, **kwargs)
     except Exception as e:  # jinja raise_exception, bad kwargs: the caller's input
         raise ApiError(422, f"The chat template rejected the request: {e}", param="messages") from None
+    return well_formed(text)
+
+
+def well_formed(text: str) -> str:
+    """Lone UTF-16 surrogates (valid JSON escapes, invalid text) become U+FFFD: tokenizers raise on them."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _template_messages(messages: list[dict]) -> list[dict]:
@@ -294,7 +304,7 @@ def _text_prompt(tokenizer, prompt: str | list[int] | None, vocab_size: int) -> 
         if bad:
             raise bad_request(f"Prompt token id {bad[0]} is outside the vocabulary (0..{vocab_size - 1}).", "prompt")
         return list(prompt)
-    prompt = prompt or ""
+    prompt = well_formed(prompt or "")
     bos = getattr(tokenizer, "bos_token", None)
     add_special = bos is None or not prompt.startswith(bos)
     return tokenizer.encode(prompt, add_special_tokens=add_special)
