@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import { CoreError } from '../errors/index.ts';
 import * as S from './adminSchema.ts';
-import type { Supervisor } from './supervisor.ts';
+import type { Supervisor } from './supervisorTypes.ts';
 
 /** The sidecar answered 2xx with a body that does not match the admin protocol. */
 export class SidecarProtocolError extends CoreError {

@@ -2,7 +2,7 @@
 // its restart button, which only applies once the supervisor has given up or been stopped.
 import { CoreError } from '../errors/index.ts';
 import type { Handlers } from '../rpc/index.ts';
-import type { Supervisor } from './supervisor.ts';
+import type { Supervisor } from './supervisorTypes.ts';
 
 export type SidecarHandlers = Pick<Handlers, 'sidecar.status' | 'sidecar.restart'>;
 
