@@ -303,6 +303,7 @@ describe('management screens backed by core (e2e)', () => {
   });
 
   it('settings: the Hugging Face token is stored encrypted and never shown', async () => {
+    await ui.open('Settings');
     const field = ui.field('Token');
     await field.fill('hf has spaces');
     await ui.button('Save token').click();

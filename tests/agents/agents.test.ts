@@ -3,6 +3,7 @@
 // Each must exit 0 with an answer, and the audit log (one row per request) must show no request refused.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MethodResult } from '#shared/contract/index.ts';
@@ -19,12 +20,19 @@ const ORCHARD_BIN = path.join(REPO_ROOT, 'scripts', 'orchard.mjs');
 const BIN = path.join(REPO_ROOT, 'node_modules', '.bin');
 const STARTER = 'HuggingFaceTB/SmolLM2-135M-Instruct';
 /**
- * The starter at temperature 0, answering one paragraph: a 135M model otherwise rambles for minutes on
- * CPU. A stop, not max_tokens: Codex fails a response cut short by max_output_tokens.
+ * The starter at temperature 0, answering one line: a 135M model otherwise rambles for many minutes on
+ * CPU (a blank-line stop was not enough: one run went on for 13). A stop, not max_tokens: Codex fails a
+ * response cut short by max_output_tokens.
  */
 const PROFILE = 'agent-suite';
 const PROMPT = 'Say hello in one word.';
-const AGENT_MS = 15 * 60_000;
+/** About 90 s each on this 2-core machine under load; a run past this is a failure, not a wait. */
+const AGENT_MS = 8 * 60_000;
+/**
+ * A fixed working folder: both agents put its path in the prompt, and at temperature 0 the same prompt
+ * gives the same answer. Never removed, since a concurrent run may be working in it.
+ */
+const WORK = path.join(os.tmpdir(), 'orchard-agent-suite-work');
 
 type AuditRow = MethodResult<'audit.query'>['rows'][number];
 interface Run {
@@ -55,8 +63,7 @@ describe('real agents through orchard launch (Claude Code, Codex)', () => {
     tmp = makeTempDir('orchard-agents-');
     const cache = path.join(tmp.dir, 'hub');
     const home = path.join(tmp.dir, 'home');
-    const work = path.join(tmp.dir, 'work');
-    fs.mkdirSync(work);
+    fs.mkdirSync(WORK, { recursive: true });
     const starter = spawnSync(VENV_PYTHON, ['-m', 'orchard_sidecar.starter', '--cache', cache], {
       cwd: SIDECAR_DIR,
       encoding: 'utf8',
@@ -66,7 +73,7 @@ describe('real agents through orchard launch (Claude Code, Codex)', () => {
     profileService(db).create({
       name: PROFILE,
       model: STARTER,
-      params: { temperature: 0, stop: ['\n\n'], keep_loaded: true },
+      params: { temperature: 0, repetition_penalty: 1.15, stop: ['\n'], keep_loaded: true },
     });
     db.close();
     env = {
@@ -145,7 +152,7 @@ describe('real agents through orchard launch (Claude Code, Codex)', () => {
     const argv = [ORCHARD_BIN, 'launch', agent, '--model', PROFILE, '--', ...args];
     const child = spawn(process.execPath, argv, {
       env,
-      cwd: path.join(tmp.dir, 'work'),
+      cwd: WORK,
       // No terminal and no stdin: Codex would wait for more input on an open pipe.
       stdio: ['ignore', 'pipe', 'pipe'],
     });

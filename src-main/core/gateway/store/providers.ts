@@ -2,16 +2,9 @@
 // and decrypted only on explicit request; the plaintext is never stored.
 import type { Database } from 'better-sqlite3';
 import type { Cipher } from '../../db/index.ts';
-import type { ProviderFormat } from '../types.ts';
+import type { ProviderFormat, ProviderInfo } from '../types.ts';
 
-export interface ProviderRow {
-  id: string;
-  name: string;
-  format: ProviderFormat;
-  baseUrl: string;
-  /** Model names the user says this provider offers. */
-  models: string[];
-  hasApiKey: boolean;
+export interface ProviderRow extends ProviderInfo {
   createdAt: number;
 }
 interface Raw {
