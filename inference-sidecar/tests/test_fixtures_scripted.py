@@ -27,6 +27,7 @@ SCRIPTED = [
     "scripted-tools-mistral",
     "scripted-tools-mistral-args",
     "scripted-tools-glm",
+    "scripted-tools-mcp",
 ]
 # Tool models whose split is checked with mlx-lm's own parser: (Orchard's format, mlx-lm's parser).
 TOOL_SPLITS = {
@@ -36,6 +37,7 @@ TOOL_SPLITS = {
     "scripted-tools-mistral": ("mistral", "mistral"),
     "scripted-tools-mistral-args": ("mistral", "mistral"),
     "scripted-tools-glm": ("glm", "glm47"),
+    "scripted-tools-mcp": ("hermes", "json_tools"),
 }
 
 CONVERSATIONS = [
@@ -296,3 +298,19 @@ def test_scripted_weights_are_a_real_llama(manifest):
     config = json.loads((Path(f["path"]) / "config.json").read_text())
     assert config["model_type"] == "llama" and config["tie_word_embeddings"] is False
     assert config["hidden_size"] > f["greedy_tokens"]
+
+
+def test_mcp_model_answers_once_a_tool_result_came_last(loaded):
+    f, model, tok = loaded("scripted-tools-mcp")
+    call = {"type": "function", "id": "c1", "function": {"name": "echo", "arguments": {"message": "x"}}}
+    for result in ("Echo: orchard-mcp-check", "an error: the user declined"):
+        history = [
+            {"role": "user", "content": "Echo something"},
+            {"role": "assistant", "content": "", "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": result},
+        ]
+        text = generate(model, tok, _prompt(f, tok, history), max_tokens=100)
+        assert text == f["after_tool"]["raw"] == "The echo tool answered."
+    # A user turn after the tool round starts the loop again with a call.
+    history.append({"role": "user", "content": "Again"})
+    assert generate(model, tok, _prompt(f, tok, history), max_tokens=100) == f["raw"]
