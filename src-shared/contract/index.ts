@@ -9,6 +9,7 @@ import { downloadEvents, downloadMethods } from './downloads.ts';
 import { hubMethods } from './hub.ts';
 import { integrationMethods } from './integrations.ts';
 import { ggufImportMethods, libraryMethods } from './library.ts';
+import { mcpEvents, mcpMethods } from './mcp.ts';
 import { memoryEvents, memoryMethods } from './memory.ts';
 import { profileMethods } from './profiles.ts';
 import { providerMethods } from './providers.ts';
@@ -30,6 +31,7 @@ export const contract = {
   ...downloadMethods,
   ...libraryMethods,
   ...integrationMethods,
+  ...mcpMethods,
 } as const;
 
 export type Contract = typeof contract;
@@ -43,6 +45,7 @@ export const events = {
   ...memoryEvents,
   ...downloadEvents,
   ...conversationEvents,
+  ...mcpEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -5,6 +5,7 @@ import { configFileHandlers } from '../configFile/index.ts';
 import { conversationHandlers } from '../conversations/index.ts';
 import { gatewayHandlers, type Gateway } from '../gateway/index.ts';
 import { ggufImportHandlers } from '../library/index.ts';
+import { mcpHandlers, type McpService } from '../mcp/index.ts';
 import { memoryHandlers, type MemoryHandlerDeps } from '../memory/index.ts';
 import { profileHandlers, type ProfileService } from '../profiles/index.ts';
 import type { Handlers } from '../rpc/index.ts';
@@ -31,6 +32,8 @@ export interface HandlerDeps {
   downloads: DownloadsAreaHandlers;
   memoryChanged?: MemoryHandlerDeps['memoryChanged'];
   onMemoryStatus?: MemoryHandlerDeps['onMemoryStatus'];
+  /** MCP servers whose tools the chat offers. */
+  mcp: McpService;
 }
 
 export function createHandlers(d: HandlerDeps): Handlers {
@@ -60,5 +63,6 @@ export function createHandlers(d: HandlerDeps): Handlers {
     ...d.downloads,
     ...ggufImportHandlers(d.sup),
     ...integrationHandlers({ apiBaseUrl: d.apiBaseUrl, gateway: d.gateway }),
+    ...mcpHandlers(d.mcp),
   };
 }

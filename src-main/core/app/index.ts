@@ -22,6 +22,7 @@ import {
   preloadPinned,
   startMemoryMonitor,
 } from '../memory/index.ts';
+import { mcpService, type McpService } from '../mcp/index.ts';
 import { profileService, type ProfileService } from '../profiles/index.ts';
 import type { EventName, EventPayload } from '#shared/contract/index.ts';
 import { MemoryLimit } from '#shared/contract/memory.ts';
@@ -77,6 +78,8 @@ export interface Core {
   emit<E extends EventName>(event: E, data: EventPayload<E>): void;
   /** Hub client, download manager and library. */
   downloads: DownloadsArea;
+  /** MCP servers (tools in chat); stopped with core. */
+  mcp: McpService;
   /** Set when `http` was requested. */
   web: { port: number; token: string; uiUrl: string; apiBaseUrl: string } | null;
   stop(): Promise<void>;
@@ -146,6 +149,13 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
   downloads.manager.on('progress', (p) => emit('downloadProgress', toProgressEvent(p)));
   downloads.manager.on('state', (s) => emit('downloadState', toStateEvent(s)));
 
+  const mcp = mcpService({
+    store: repos.mcp,
+    version: VERSION,
+    log: logs.main,
+    onState: (s) => emit('mcpServerState', s),
+  });
+
   let web: Core['web'] = null;
   const dispatcher = createDispatcher(
     createHandlers({
@@ -172,6 +182,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       downloads: downloads.handlers,
       memoryChanged,
       onMemoryStatus: (s) => emit('memoryStatus', s),
+      mcp,
     }),
   );
   let uiToken: string | null = null;
@@ -268,6 +279,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     router,
     gateway,
     downloads,
+    mcp,
     events,
     emit,
     web,
@@ -279,6 +291,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       await server?.close();
       // Jobs stop with their status left as it is, so the next start resumes them.
       await downloads.manager.close();
+      await mcp.close();
       await supervisor.stop();
       gateway.close(); // flushes the buffered audit rows
       db.close();

@@ -13,6 +13,7 @@ import {
 import { settingsStore, type SettingsStore } from '../settings/index.ts';
 import { downloadStore, type DownloadStore } from '../downloads/store.ts';
 import { libraryStore, type LibraryStore } from '../library/store.ts';
+import { mcpStore, type McpStore } from '../mcp/index.ts';
 
 export interface Repos {
   profiles: ProfilesStore;
@@ -22,6 +23,7 @@ export interface Repos {
   routingRules: RoutingRulesStore;
   downloads: DownloadStore;
   models: LibraryStore;
+  mcp: McpStore;
 }
 
 export function createRepos(db: Database, cipher: Cipher): Repos {
@@ -33,5 +35,6 @@ export function createRepos(db: Database, cipher: Cipher): Repos {
     routingRules: routingRulesStore(db),
     downloads: downloadStore(db),
     models: libraryStore(db),
+    mcp: mcpStore(db, cipher),
   };
 }

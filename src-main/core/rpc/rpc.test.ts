@@ -129,6 +129,22 @@ const BAD = {
   'library.list': [{ all: true }],
   'library.delete': [{}, { repoId: '' }, { repoId: 7 }],
   'integrations.info': [{ extra: true }],
+  'mcp.list': [{ extra: true }],
+  'mcp.add': [
+    {},
+    { name: 'x', transport: 'stdio' },
+    { name: 'x', transport: 'http', url: 'file:///etc/passwd' },
+    { name: 'bad name!', transport: 'stdio', command: 'node' },
+    { name: 'x', transport: 'stdio', command: 'node', env: { 'A B': '1' } },
+    { name: 'x', transport: 'stdio', command: 'node', permission: 'never' },
+    { name: 'x', transport: 'stdio', command: 'node', timeoutMs: 10 },
+  ],
+  'mcp.update': [{}, { id: 'x' }, { id: 'x', patch: { transport: 'sse' } }],
+  'mcp.remove': [{}, { id: '' }],
+  'mcp.import': [{}, { json: 5 }],
+  'mcp.restart': [{}, { id: 3 }],
+  'mcp.tools': [{ all: true }],
+  'mcp.call': [{}, { serverId: 'x', tool: 'echo' }, { serverId: 'x', tool: '', arguments: {} }],
 } satisfies Record<MethodName, unknown[]>;
 
 function dump(core: Core): string {
