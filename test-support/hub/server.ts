@@ -28,6 +28,9 @@ interface RepoFile {
   size: number;
   gitOid: string;
   lfs: { sha256: string; pointerSize: number } | null;
+  /** Listed only: the folder holds its LFS pointer, not its bytes (a listing-only repo, as the Hub shows
+   * a model too big to keep here); a request for its body is refused. */
+  pointerOnly?: boolean;
 }
 
 interface Repo {
@@ -113,6 +116,20 @@ function lfsPointer(sha256: string, size: number): string {
   return `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${size}\n`;
 }
 
+function parsePointer(text: string): { sha256: string; size: number } | null {
+  const m =
+    /^version https:\/\/git-lfs\.github\.com\/spec\/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n$/.exec(
+      text,
+    );
+  return m ? { sha256: m[1]!, size: Number(m[2]) } : null;
+}
+
+/** Writes an LFS pointer in place of a file: the server lists it with this size and sha256, and has no body. */
+export function writeLfsPointer(file: string, size: number, sha256: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, lfsPointer(sha256, size));
+}
+
 function walk(dir: string, base = ''): string[] {
   const out: string[] = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -136,6 +153,19 @@ async function loadRepo(root: string, id: string, lfsThreshold: number): Promise
   for (const rel of walk(dir)) {
     const abs = path.join(dir, ...rel.split('/'));
     const st = fs.statSync(abs);
+    const pointer = st.size < 300 ? parsePointer(fs.readFileSync(abs, 'utf8')) : null;
+    if (pointer) {
+      const text = lfsPointer(pointer.sha256, pointer.size);
+      files.push({
+        path: rel,
+        abs,
+        size: pointer.size,
+        gitOid: crypto.createHash('sha1').update(`blob ${text.length}\0${text}`).digest('hex'),
+        lfs: { sha256: pointer.sha256, pointerSize: text.length },
+        pointerOnly: true,
+      });
+      continue;
+    }
     const key = `${abs}:${st.size}:${st.mtimeMs}`;
     let h = hashCache.get(key);
     if (!h) {
@@ -290,6 +320,10 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
     file: RepoFile,
     headers: Record<string, string>,
   ): void => {
+    if (file.pointerOnly) {
+      hubError(res, 404, 'EntryNotFound', `${repo.id}/${file.path}: listed only, no body here`);
+      return;
+    }
     const range = parseRange(req.headers.range, file.size);
     if (range === 'bad') {
       res.writeHead(416, { 'Content-Range': `bytes */${file.size}` });

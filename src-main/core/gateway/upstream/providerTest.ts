@@ -25,7 +25,8 @@ export async function testProvider(
   if (!p) throw new CoreError('not_found', `no provider with id '${id}'`);
   const key = repos.providers.apiKey(id);
   const headers: Record<string, string> = {};
-  const url = providerUrl(p, '/models');
+  // Anthropic pages its list (20 by default); one page of its maximum holds every model it has.
+  const url = providerUrl(p, '/models') + (p.format === 'anthropic' ? '?limit=1000' : '');
   addProviderHeaders(headers, p.format, key, {}, 'none');
   const t0 = performance.now();
   try {

@@ -1,8 +1,9 @@
 // DiscoverState against an in-memory Hub: the search form as sent, loading and errors, a newer search
 // winning over a late one, per-result details fetched a few at a time, and opening a model.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { CURATED_MODELS, CURATED_TIERS, CURATED_USES } from '#shared/curatedModels.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appWith, deferred, FakeCore, settle, type MethodResult } from '../../../test/fakeCore.ts';
-import { DiscoverState, type Details, type SearchItem } from './discover.svelte.ts';
+import { DiscoverState, TYPE_DELAY_MS, type Details, type SearchItem } from './discover.svelte.ts';
 
 type SearchResult = MethodResult<'hub.search'>;
 
@@ -175,5 +176,58 @@ describe('DiscoverState', () => {
     core.answer('hub.details', ({ repoId }) => details(repoId));
     await state.open('org/y');
     expect(state.details['org/y']).toMatchObject({ id: 'org/y' });
+  });
+
+  describe('landing and search as you type', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('has one real pick per use and machine size', () => {
+      for (const { use } of CURATED_USES)
+        expect(
+          CURATED_MODELS.filter((m) => m.use === use)
+            .map((m) => m.tier)
+            .sort((a, b) => a - b),
+        ).toEqual([...CURATED_TIERS]);
+      expect(new Set(CURATED_MODELS.map((m) => m.repoId)).size).toBe(CURATED_MODELS.length);
+      for (const m of CURATED_MODELS) expect(m.repoId).toMatch(/^mlx-community\/[\w.-]+$/);
+    });
+
+    it('reads the library, then every pick’s details (with its fit), four at a time', async () => {
+      core.answer('library.list', () => [
+        { repoId: CURATED_MODELS[0]!.repoId } as MethodResult<'library.list'>[number],
+      ]);
+      await state.landing();
+      expect(state.downloaded).toEqual([CURATED_MODELS[0]!.repoId]);
+      expect(state.isDownloaded(CURATED_MODELS[0]!.repoId)).toBe(true);
+      expect(state.isDownloaded(CURATED_MODELS[1]!.repoId)).toBe(false);
+      expect(core.inputs('hub.details').map((i) => i.repoId)).toEqual(
+        CURATED_MODELS.map((m) => m.repoId),
+      );
+      expect(Object.keys(state.details)).toHaveLength(CURATED_MODELS.length);
+    });
+
+    it('searches once per pause in typing, and an emptied box goes back to the landing', async () => {
+      vi.useFakeTimers();
+      state.type('q');
+      state.type('qw');
+      state.type('qwen');
+      expect(core.inputs('hub.search')).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(TYPE_DELAY_MS);
+      expect(core.inputs('hub.search').map((i) => i.query)).toEqual(['qwen']);
+      expect(state.searched).toBe(true);
+      state.type('');
+      await vi.advanceTimersByTimeAsync(TYPE_DELAY_MS);
+      expect(state.searched).toBe(false);
+      expect(state.items).toEqual([]);
+      expect(core.inputs('hub.search')).toHaveLength(1);
+    });
+
+    it('a search sent by the button cancels the typed one still waiting', async () => {
+      vi.useFakeTimers();
+      state.type('llama');
+      await state.search();
+      await vi.advanceTimersByTimeAsync(TYPE_DELAY_MS * 2);
+      expect(core.inputs('hub.search')).toHaveLength(1);
+    });
   });
 });

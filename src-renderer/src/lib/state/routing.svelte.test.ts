@@ -187,6 +187,45 @@ describe('RoutingState', () => {
       });
     });
 
+    it('fills an added provider’s empty model list from its own /models (through Test)', async () => {
+      core
+        .answer('providers.test', () => ({
+          ok: true,
+          status: 200,
+          latencyMs: 5,
+          models: ['claude-sonnet-4-5', 'claude-haiku-4-5'],
+          error: null,
+        }))
+        .answer('providers.update', ({ id, patch }) => {
+          const p = providers.find((x) => x.id === id)!;
+          Object.assign(p, patch);
+          return { ...p, keyDropped: false };
+        });
+      expect(await state.addProvider(openai)).toEqual({ ok: true });
+      expect(core.inputs('providers.update')).toEqual([
+        { id: 'pv0', patch: { models: ['claude-sonnet-4-5', 'claude-haiku-4-5'] } },
+      ]);
+      expect(state.providers[0]!.models).toEqual(['claude-sonnet-4-5', 'claude-haiku-4-5']);
+      expect(state.status).toBe('Provider OpenAI added; 2 models fetched from it.');
+      // Models named by the user are kept as they are: no test, no update.
+      await state.addProvider({ ...openai, name: 'Named', models: ['gpt-4o'] });
+      expect(core.inputs('providers.update')).toHaveLength(1);
+    });
+
+    it('keeps a provider whose model list could not be fetched, with the failed test shown', async () => {
+      core.answer('providers.test', () => ({
+        ok: false,
+        status: 401,
+        latencyMs: 5,
+        models: [],
+        error: 'invalid x-api-key',
+      }));
+      expect(await state.addProvider(openai)).toEqual({ ok: true });
+      expect(state.tests.pv0).toMatchObject({ ok: false, error: 'invalid x-api-key' });
+      expect(state.providers.map((p) => p.name)).toEqual(['OpenAI']);
+      expect(core.inputs('providers.update')).toEqual([]);
+    });
+
     it('removes a provider', async () => {
       await state.addProvider(openai);
       await state.removeProvider('pv0');

@@ -10,6 +10,9 @@ export type Rule = MethodResult<'routing.list'>['rules'][number];
 export type Provider = MethodResult<'routing.list'>['providers'][number];
 export type Explanation = MethodResult<'routing.explain'>;
 export type TestResult = MethodResult<'providers.test'>;
+/** The contract's cap on a provider's model list. */
+const MAX_MODELS = 1000;
+
 export type Outcome = { ok: true } | { ok: false; errors: FieldErrors };
 
 function serverErrors(e: unknown): FieldErrors {
@@ -98,13 +101,31 @@ export class RoutingState {
   async addProvider(input: MethodInput<'providers.add'>): Promise<Outcome> {
     const parsed = ProviderInput.safeParse(input);
     if (!parsed.success) return { ok: false, errors: issuesByField(parsed.error) };
+    let id: string;
     try {
-      await this.app.api.call('providers.add', input);
+      id = (await this.app.api.call('providers.add', input)).id;
       this.status = `Provider ${input.name} added.`;
-      await this.load();
-      return { ok: true };
     } catch (e) {
       return { ok: false, errors: serverErrors(e) };
+    }
+    // No models named: the list comes from the provider itself (its /models), through the Test call.
+    if (!input.models?.length) await this.#fetchModels(id, input.name);
+    await this.load();
+    return { ok: true };
+  }
+
+  async #fetchModels(id: string, name: string): Promise<void> {
+    await this.test(id);
+    const t = this.tests[id];
+    if (!t || 'running' in t || !t.ok || t.models.length === 0) return;
+    try {
+      await this.app.api.call('providers.update', {
+        id,
+        patch: { models: t.models.slice(0, MAX_MODELS) },
+      });
+      this.status = `Provider ${name} added; ${t.models.length} models fetched from it.`;
+    } catch (e) {
+      this.error = errorMessage(e);
     }
   }
 
