@@ -23,6 +23,7 @@ from mlx_lm.generate import BatchGenerator
 
 from .log import log
 from .prefix_cache import DEFAULT_PREFIX_CACHE_BYTES, PrefixCaches
+from .vision.runner import VisionRuns
 
 # Sequences decoded together per model, and how many prompts are prefilled in one batch.
 COMPLETION_BATCH_SIZE = 32
@@ -49,6 +50,7 @@ class Job:
     cached_tokens: int = 0  # prompt tokens whose KV came from the prefix cache (set in the MLX thread)
     fault: BaseException | None = None  # raised by its sampler or a logits processor mid-step
     on_admit: Callable[[], None] | None = None  # in the batch; cached_tokens is known from here on
+    vision: Any = None  # vision.inputs.VisionInputs: a vision model's job, run by VisionRuns
 
 
 @dataclass(eq=False)
@@ -64,6 +66,7 @@ class Engine:
         self._batches: dict[int, _Batch] = {}  # id(LoadedModel) -> its batch
         self._thread = threading.Thread(target=self._run, name="mlx", daemon=True)
         self._stopping = False
+        self.vision = VisionRuns(_guarded_sampler, _guarded_processor, self._finish)  # MLX thread only
 
     # ---- any thread -------------------------------------------------------------------
     def start(self) -> None:
@@ -90,16 +93,17 @@ class Engine:
     def slots(self) -> dict:
         # Plain reads of ints/dict sizes; exact enough for status and tests.
         active = sum(len(b.jobs) for b in list(self._batches.values()))
-        return {"active_sequences": active, "queued_commands": self._inbox.qsize()}
+        return {"active_sequences": active + self.vision.count(), "queued_commands": self._inbox.qsize()}
 
     def active_for(self, model) -> int:
         batch = self._batches.get(id(model))
-        return len(batch.jobs) if batch else 0
+        return (len(batch.jobs) if batch else 0) + self.vision.active_for(model)
 
     # ---- MLX thread only ----------------------------------------------------------------
     def release(self, model) -> None:
         """Drop a model's generator, failing what still runs on it (called on unload)."""
         self.prefix.drop(model)
+        self.vision.release(model, ModelUnloaded("the model was unloaded while this request was running"))
         batch = self._batches.pop(id(model), None)
         if batch is None:
             return
@@ -109,7 +113,7 @@ class Engine:
 
     def _run(self) -> None:
         while True:
-            busy = any(b.jobs for b in self._batches.values())
+            busy = any(b.jobs for b in self._batches.values()) or self.vision.busy()
             try:
                 cmd = self._inbox.get(block=not busy)
             except queue.Empty:
@@ -125,6 +129,8 @@ class Engine:
             for key, batch in list(self._batches.items()):
                 if batch.jobs:
                     self._step(key, batch)
+            if self.vision.busy():
+                self.vision.step()
 
     def _handle(self, kind: str, arg) -> bool:
         if kind == "stop":
@@ -148,6 +154,9 @@ class Engine:
             return
         if not getattr(job.model, "loaded", False):
             job.on_finish("error", ModelUnloaded("the model was unloaded while this request was running"))
+            return
+        if job.vision is not None:
+            self.vision.add(job)
             return
         try:
             batch = self._batches.get(id(job.model))
@@ -182,6 +191,9 @@ class Engine:
                 log("admit_callback_failed", level="error", error=repr(e))
 
     def _remove(self, job: Job) -> None:
+        if job.vision is not None:
+            self.vision.remove(job)
+            return
         batch = self._batches.get(id(job.model))
         if batch is None or job.uid not in batch.jobs:
             return  # already finished
@@ -255,6 +267,7 @@ class Engine:
             log("finish_callback_failed", level="error", error=repr(e))
 
     def _shutdown(self) -> None:
+        self.vision.shutdown(RuntimeError("the sidecar is shutting down"))
         for key in list(self._batches):
             batch = self._batches.pop(key)
             for job in batch.jobs.values():

@@ -111,20 +111,33 @@ def test_schema_errors(body, msg):
       "messages": [{"role": "user", "content": "x"}]}, "budget_tokens"),
     ({"model": "m", "max_tokens": 5, "tool_choice": {"type": "tool", "name": "nope"},
       "messages": [{"role": "user", "content": "x"}]}, "unknown tool"),
-    ({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": [
-        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": ""}}]}]}, "image"),
-    # The shape is valid (Claude Code sends screenshots as tool results); a text model refuses it clearly.
-    ({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": [
-        {"type": "tool_result", "tool_use_id": "t", "content": [
-            {"type": "text", "text": "shot:"},
-            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}}]}]}]},
-     "image content in a tool_result is not supported: this model reads text only"),
     ({"model": "m", "max_tokens": 5, "messages": [{"role": "system", "content": "only instructions"}]},
      "at least one user or assistant turn"),
 ])
 def test_unservable_requests(body, msg):
     with pytest.raises(AnthropicRequestError, match=msg):
         to_chat_request(MessagesRequest.model_validate(body))
+
+
+def test_images_become_openai_image_parts_also_inside_tool_results():
+    # Claude Code sends screenshots as tool results; whether the model can read them is decided later
+    # (a text-only model answers 400, see test_http_vision.py).
+    chat = to_chat_request(MessagesRequest.model_validate({
+        "model": "m", "max_tokens": 5, "messages": [
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "t", "content": [
+                    {"type": "text", "text": "shot:"},
+                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}}]},
+                {"type": "image", "source": {"type": "url", "url": "https://example.com/a.png"}},
+                {"type": "text", "text": "what is this?"}]}]}))
+    assert chat.messages == [
+        {"role": "tool", "tool_call_id": "t", "content": [
+            {"type": "text", "text": "shot:"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}}]},
+        {"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+            {"type": "text", "text": "what is this?"}]},
+    ]
 
 
 def test_system_messages_inside_messages_stay_in_order_and_billing_header_is_dropped():

@@ -24,8 +24,27 @@ class TextBlock(_Body):
     text: str
 
 
+class Base64Source(_Body):
+    type: Literal["base64"]
+    media_type: Annotated[str, Field(min_length=1, max_length=100)]
+    data: Annotated[str, Field(min_length=1)]
+
+
+class UrlSource(_Body):
+    type: Literal["url"]
+    url: Annotated[str, Field(min_length=1)]
+
+
+class PictureBlock(_Body):
+    """An image, inline (base64) or by URL; read by vision models, a 400 for text-only ones."""
+
+    type: Literal["image"]
+    source: Annotated[Base64Source | UrlSource, Field(discriminator="type")]
+
+
 class ImageBlock(_Body):
-    type: Literal["image", "document", "search_result", "server_tool_use", "web_search_tool_result"]
+    # Block types accepted by validation and refused with a clear message (see _unsupported).
+    type: Literal["document", "search_result", "server_tool_use", "web_search_tool_result"]
 
 
 class ToolUseBlock(_Body):
@@ -38,7 +57,7 @@ class ToolUseBlock(_Body):
 class ToolResultBlock(_Body):
     type: Literal["tool_result"]
     tool_use_id: Annotated[str, Field(min_length=1)]
-    content: str | list[TextBlock | ImageBlock] | None = None
+    content: str | list[TextBlock | PictureBlock | ImageBlock] | None = None
     is_error: bool = False
 
 
@@ -54,7 +73,7 @@ class RedactedThinkingBlock(_Body):
 
 
 ContentBlock = Annotated[
-    TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock,
+    TextBlock | PictureBlock | ImageBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock,
     Field(discriminator="type"),
 ]
 
@@ -152,9 +171,6 @@ class ChatRequest:
 
 
 def _unsupported(b: Any, where: str = "") -> AnthropicRequestError:
-    if b.type == "image":
-        # Accepted by validation everywhere (tool results too), refused here: no model reads images yet.
-        return AnthropicRequestError(f"image content{where} is not supported: this model reads text only")
     return AnthropicRequestError(f"content blocks of type {b.type!r}{where} are not supported by this model")
 
 
@@ -170,6 +186,28 @@ def _text_of(content: str | list | None, where: str = "") -> str:
         else:
             raise _unsupported(b, where)
     return "\n".join(parts)
+
+
+def _image_part(b: PictureBlock) -> dict[str, Any]:
+    """An Anthropic image block as the OpenAI image part every API is translated into."""
+    src = b.source
+    url = f"data:{src.media_type};base64,{src.data}" if isinstance(src, Base64Source) else src.url
+    return {"type": "image_url", "image_url": {"url": url}}
+
+
+def _tool_content(content: str | list | None) -> str | list[dict[str, Any]]:
+    """A tool_result's content: one text, or text and image parts in order when it holds images."""
+    if not isinstance(content, list) or not any(isinstance(b, PictureBlock) for b in content):
+        return _text_of(content, " in a tool_result")
+    parts: list[dict[str, Any]] = []
+    for b in content:
+        if isinstance(b, PictureBlock):
+            parts.append(_image_part(b))
+        elif isinstance(b, TextBlock):
+            parts.append({"type": "text", "text": b.text})
+        else:
+            raise _unsupported(b, " in a tool_result")
+    return parts
 
 
 def _without_billing_header(text: str) -> str:
@@ -200,19 +238,26 @@ def _user_messages(msg: Message) -> list[dict[str, Any]]:
         return [{"role": "user", "content": msg.content}]
     out: list[dict[str, Any]] = []
     texts: list[str] = []
+    parts: list[dict[str, Any]] = []  # text and images in order, used when there is an image
     for b in msg.content:
         if isinstance(b, ToolResultBlock):
             # tool results become `tool` messages, in order, before the user's own text.
-            body = _text_of(b.content, " in a tool_result")
-            out.append({"role": "tool", "tool_call_id": b.tool_use_id,
-                        "content": f"Error: {body}" if b.is_error else body})
+            body = _tool_content(b.content)
+            if b.is_error:
+                body = f"Error: {body}" if isinstance(body, str) else [{"type": "text", "text": "Error: "}, *body]
+            out.append({"role": "tool", "tool_call_id": b.tool_use_id, "content": body})
         elif isinstance(b, TextBlock):
             texts.append(b.text)
+            parts.append({"type": "text", "text": b.text})
+        elif isinstance(b, PictureBlock):
+            parts.append(_image_part(b))
         elif isinstance(b, (ThinkingBlock, RedactedThinkingBlock)):
             continue
         else:
             raise _unsupported(b)
-    if texts:
+    if any(p["type"] == "image_url" for p in parts):
+        out.append({"role": "user", "content": parts})
+    elif texts:
         out.append({"role": "user", "content": "\n".join(texts)})
     return out
 

@@ -53,12 +53,27 @@ class TextPart(_Body):
     text: str
 
 
+class ImageUrl(_Body):
+    url: Annotated[str, Field(min_length=1)]
+    detail: Literal["auto", "low", "high"] | None = None
+
+
+class ImagePart(_Body):
+    """An image (data: or http(s) URL); only vision models take one, others answer 400."""
+
+    type: Literal["image_url"]
+    image_url: ImageUrl
+
+
+ContentPart = Annotated[TextPart | ImagePart, Field(discriminator="type")]
+
+
 class ChatMessage(BaseModel):
     # Extra keys (tool_call_id, name, tool_calls, reasoning_content) reach the chat template as-is.
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[TextPart] | None = None
+    content: str | list[ContentPart] | None = None
 
 
 class FunctionName(_Body):

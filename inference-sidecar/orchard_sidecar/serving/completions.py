@@ -74,7 +74,8 @@ def to_params(body: SamplingFields, chat: bool) -> Params:
 
 def _message(m) -> dict:
     msg = m.model_dump(exclude_none=True)
-    if isinstance(m.content, list):
+    # Text parts become one text, as text templates expect; with an image the parts stay (vision).
+    if isinstance(m.content, list) and all(part.type == "text" for part in m.content):
         msg["content"] = "".join(part.text for part in m.content)
     return msg
 

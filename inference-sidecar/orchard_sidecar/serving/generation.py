@@ -137,6 +137,7 @@ async def open_generation(request, model: str, params) -> tuple:
         generation = Generation(state.engine, lm, prepared.prompt, prepared.max_tokens, prepared.sampler,
                                 prepared.processors, prepared.pipeline)
         generation.forced_call = prepared.forced_call
+        generation.job.vision = prepared.vision
     except BaseException:
         state.manager.release(lm)
         raise

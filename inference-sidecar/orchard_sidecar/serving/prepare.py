@@ -38,6 +38,7 @@ from .model_text import model_text
 from .pipeline import TextPipeline
 from .sampling import DEFAULT_TEMPERATURE, make_processors, make_sampler
 from .tool_grammar import forced_tools, tool_call_grammar
+from .vision_prompt import check_images, vision_inputs
 
 # max_tokens when the request gives none and the model has no context_length set (and room).
 DEFAULT_MAX_TOKENS = 4096
@@ -85,6 +86,7 @@ class Prepared:
     processors: list
     pipeline: TextPipeline
     forced_call: bool = False
+    vision: Any = None  # a vision model's processor inputs (vision.inputs.VisionInputs)
 
 
 def prepare(lm, p: Params) -> Prepared:
@@ -92,6 +94,7 @@ def prepare(lm, p: Params) -> Prepared:
     info = model_text(tokenizer)
     stops = _stops(lm, p)
     stop_ids = _stop_token_ids(p.stop_token_ids, lm.vocab_size)
+    p, images = check_images(lm, p)
     if p.chat:
         tool_fmt, parse_tools, forced = _tool_setup(lm, info.tools, p)
         kwargs = dict(p.template_kwargs)
@@ -109,6 +112,9 @@ def prepare(lm, p: Params) -> Prepared:
         tool_fmt, parse_tools, forced = None, None, None
         text, thinking, rfmt = "", False, None
         prompt = _text_prompt(tokenizer, p.prompt, lm.vocab_size)
+    vision = vision_inputs(lm, text, prompt, images)
+    if vision is not None:
+        prompt = vision.input_ids  # the processor's: each image token expanded to its patches
     if not prompt:
         raise bad_request("The prompt is empty after tokenization.", "messages" if p.chat else "prompt")
     max_tokens = _max_tokens(p, len(prompt), lm.options.context_length, lm.window, lm.name)
@@ -151,7 +157,7 @@ def prepare(lm, p: Params) -> Prepared:
     )
     pipeline = TextPipeline(tokenizer, controller, stop_ids)
     # The grammar's mask must be applied last so nothing can re-enable a masked token.
-    return Prepared(prompt, max_tokens, sampler, processors + text_procs, pipeline, bool(forced))
+    return Prepared(prompt, max_tokens, sampler, processors + text_procs, pipeline, bool(forced), vision)
 
 
 def _marker_tokens(tokenizer, rfmt: str) -> int:
@@ -346,6 +352,7 @@ def _max_tokens(p: Params, prompt_len: int, context_length: int | None, window: 
 def count_prompt_tokens(lm, p: Params) -> int:
     """Tokens the rendered chat prompt takes (Anthropic count_tokens), without generating."""
     tool_fmt, parse_tools, _ = _tool_setup(lm, model_text(lm.tokenizer).tools, p)
+    p, _ = check_images(lm, p)
     kwargs = dict(p.template_kwargs)
     if p.enable_thinking is not None:
         kwargs["enable_thinking"] = p.enable_thinking

@@ -1,0 +1,191 @@
+"""Vision over HTTP on the LLaVA fixture through the official OpenAI and Anthropic clients: images as data
+URLs and http URLs (fetched with a User-Agent, size-capped, no redirect to a private address), the
+text-only refusal, and the same text control (stops, JSON) on a vision model's output."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import anthropic
+import openai
+import pytest
+from conftest import scripted
+from PIL import Image
+
+from orchard_sidecar.vision.loader import eos_token_ids
+
+BIG = 20 * 1024 * 1024
+
+
+def png(color: str, size=(40, 30)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def data_url(data: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(data).decode()
+
+
+class _Images(BaseHTTPRequestHandler):
+    seen_agents: list[str] = []
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        agent = self.headers.get("User-Agent", "")
+        type(self).seen_agents.append(agent)
+        if not agent or agent.lower().startswith("python-urllib"):
+            return self._send(403, b"no user agent, no image", "text/plain")
+        if self.path == "/red.png":
+            return self._send(200, png("red"), "image/png")
+        if self.path == "/big.png":
+            return self._send(200, b"\0" * BIG, "image/png")
+        if self.path == "/text":
+            return self._send(200, b"not a picture", "text/plain")
+        if self.path == "/hop":
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/red.png")
+            self.end_headers()
+            return None
+        return self._send(404, b"missing", "text/plain")
+
+    def _send(self, status: int, body: bytes, ctype: str):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def image_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Images)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def vision(manifest) -> str:
+    return scripted(manifest, "vision-llava")["repo_id"]
+
+
+def ask(oai, model: str, url: str, text: str = "What is in this picture?", **kw):
+    return oai.chat.completions.create(
+        model=model, temperature=0, max_tokens=kw.pop("max_tokens", 8),
+        messages=[{"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}},
+                                               {"type": "text", "text": text}]}], **kw)
+
+
+def test_data_url_image_is_read_and_changes_the_answer(oai, vision):
+    red = ask(oai, vision, data_url(png("red")))
+    blue = ask(oai, vision, data_url(png("blue")))
+    again = ask(oai, vision, data_url(png("red")))
+    assert red.choices[0].message.content and red.usage.completion_tokens == 8
+    assert red.choices[0].message.content == again.choices[0].message.content  # greedy: same picture, same answer
+    assert red.choices[0].message.content != blue.choices[0].message.content  # the picture reached the model
+    plain = oai.chat.completions.create(model=vision, temperature=0, max_tokens=8,
+                                        messages=[{"role": "user", "content": "What is in this picture?"}])
+    # 28 px in 14 px patches: the one <image> token becomes 4 image positions.
+    assert red.usage.prompt_tokens > plain.usage.prompt_tokens
+
+
+def test_http_url_is_fetched_with_a_user_agent(oai, vision, image_server):
+    fetched = ask(oai, vision, f"{image_server}/red.png")
+    inline = ask(oai, vision, data_url(png("red")))
+    assert fetched.choices[0].message.content == inline.choices[0].message.content
+    assert _Images.seen_agents and _Images.seen_agents[-1].startswith("Orchard/")
+
+
+@pytest.mark.parametrize("path,words", [
+    ("/big.png", "larger than the 10485760-byte limit"),
+    ("/text", "not an image"),
+    ("/missing.png", "HTTP 404"),
+    ("/hop", "redirects to a private or local address"),
+])
+def test_remote_image_failures_are_a_400_naming_the_image(oai, vision, image_server, path, words):
+    with pytest.raises(openai.BadRequestError) as e:
+        ask(oai, vision, f"{image_server}{path}")
+    message = e.value.body["message"]
+    assert f"image 1 ({image_server}{path})" in message and words in message
+
+
+def test_bad_data_url_and_scheme_are_400(oai, vision):
+    with pytest.raises(openai.BadRequestError, match="base64 data is not valid"):
+        ask(oai, vision, "data:image/png;base64,@@@@")
+    with pytest.raises(openai.BadRequestError, match="only data: and http"):
+        ask(oai, vision, "file:///etc/passwd")
+
+
+def test_text_only_model_refuses_an_image(oai, anth, llama):
+    with pytest.raises(openai.BadRequestError) as e:
+        ask(oai, llama["repo_id"], data_url(png("red")))
+    assert "reads text only" in e.value.body["message"] and e.value.body["code"] == "model_not_vision"
+    with pytest.raises(anthropic.BadRequestError, match="reads text only"):
+        anth.messages.create(model=llama["repo_id"], max_tokens=4, messages=[{"role": "user", "content": [
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                         "data": base64.b64encode(png("red")).decode()}}]}])
+
+
+def test_anthropic_image_blocks_base64_url_and_inside_tool_result(anth, oai, vision, image_server):
+    b64 = base64.b64encode(png("red")).decode()
+    inline = anth.messages.create(model=vision, max_tokens=8, extra_body={"temperature": 0}, messages=[{"role": "user", "content": [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": b64}},
+        {"type": "text", "text": "What is in this picture?"}]}])
+    by_url = anth.messages.create(model=vision, max_tokens=8, extra_body={"temperature": 0}, messages=[{"role": "user", "content": [
+        {"type": "image", "source": {"type": "url", "url": f"{image_server}/red.png"}},
+        {"type": "text", "text": "What is in this picture?"}]}])
+    assert inline.content[0].text and inline.content[0].text == by_url.content[0].text
+    assert inline.content[0].text == ask(oai, vision, data_url(png("red"))).choices[0].message.content
+    tool = anth.messages.create(model=vision, max_tokens=8, extra_body={"temperature": 0}, messages=[
+        {"role": "user", "content": "Take a screenshot."},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "shot", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": [
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": b64}}]}]}])
+    assert tool.usage.input_tokens > 0 and tool.content
+
+
+def test_stops_and_json_apply_to_a_vision_models_output(oai, vision):
+    url = data_url(png("green"))
+    full = ask(oai, vision, url, max_tokens=16).choices[0].message.content
+    stop = full[len(full) // 2:len(full) // 2 + 2]
+    cut = ask(oai, vision, url, max_tokens=16, stop=[stop])
+    assert cut.choices[0].finish_reason == "stop" and stop not in cut.choices[0].message.content
+    assert full.startswith(cut.choices[0].message.content)
+    schema = {"type": "object", "properties": {"color": {"enum": ["red", "green"]}}, "required": ["color"],
+              "additionalProperties": False}
+    out = ask(oai, vision, url, max_tokens=40,
+              response_format={"type": "json_schema", "json_schema": {"name": "c", "schema": schema}})
+    assert json.loads(out.choices[0].message.content)["color"] in ("red", "green")
+
+
+def test_concurrent_vision_requests_queue_and_each_gets_its_own_answer(oai, vision):
+    colors = ["red", "blue", "red", "blue"]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda c: ask(oai, vision, data_url(png(c))).choices[0].message.content, colors))
+    assert answers[0] == answers[2] and answers[1] == answers[3] and answers[0] != answers[1]
+
+
+def test_eos_comes_from_the_generation_config_or_tokenizer_when_the_config_has_none(manifest):
+    folder = Path(scripted(manifest, "vision-llava")["path"])
+    config = json.loads((folder / "config.json").read_text())
+    assert "eos_token_id" not in config  # like the checkpoints whose Processor has no eos_token_id
+
+    class Tok:
+        eos_token_id = 9
+
+    generation = json.loads((folder / "generation_config.json").read_text())["eos_token_id"]
+    assert eos_token_ids(folder, config, Tok()) == sorted({*generation, 9})
+    assert eos_token_ids(folder / "nowhere", config, Tok()) == [9]
