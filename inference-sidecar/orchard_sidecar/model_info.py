@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .pool import context_window
 from .text.reasoning import detect_reasoning_format
 from .text.tool_parsers import detect_tool_format
+from .vision.loader import KIND_VISION, model_kind
 
 _FILES = ("config.json", "tokenizer_config.json", "chat_template.jinja", "chat_template.json")
 
@@ -52,6 +53,8 @@ def describe(folder: Path) -> ModelInfo:
     if hit is not None and hit[0] == stamp:
         return hit[1]
     info = _read(folder)
+    if model_kind(folder) == KIND_VISION:  # reads images too (through mlx-vlm)
+        info = replace(info, capabilities=(*info.capabilities, "vision"))
     with _lock:
         _cache[key] = (stamp, info)
     return info

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from orchard_sidecar.routes.admin import supported_model_types
+from orchard_sidecar.vision.loader import vision_model_types
 
 
 def test_lists_loadable_model_types_and_aliases(sidecar):
@@ -25,12 +26,16 @@ def test_lists_loadable_model_types_and_aliases(sidecar):
 def test_every_listed_type_resolves_to_a_model_class():
     from mlx_lm.utils import MODEL_REMAPPING
 
+    vision = vision_model_types()  # loaded through mlx-vlm
+    assert "llava" in vision
     for t in supported_model_types():
+        name = f"mlx_vlm.models.{t}" if t in vision else f"mlx_lm.models.{MODEL_REMAPPING.get(t, t)}"
         try:  # one mlx-lm module calls sys.exit when its optional package is missing
-            module = importlib.import_module(f"mlx_lm.models.{MODEL_REMAPPING.get(t, t)}")
+            module = importlib.import_module(name)
         except BaseException as e:  # noqa: BLE001
             raise AssertionError(f"{t} is listed but does not import: {e!r}") from None
-        assert hasattr(module, "Model") and hasattr(module, "ModelArgs"), t
+        config_class = "ModelConfig" if t in vision else "ModelArgs"
+        assert hasattr(module, "Model") and hasattr(module, config_class), t
 
 
 def test_needs_the_secret(sidecar):

@@ -189,3 +189,14 @@ def test_eos_comes_from_the_generation_config_or_tokenizer_when_the_config_has_n
     generation = json.loads((folder / "generation_config.json").read_text())["eos_token_id"]
     assert eos_token_ids(folder, config, Tok()) == sorted({*generation, 9})
     assert eos_token_ids(folder / "nowhere", config, Tok()) == [9]
+
+
+def test_vision_capability_is_listed_on_disk_and_when_loaded(sidecar, oai, vision, llama):
+    def caps() -> dict:
+        return {m["id"]: m["capabilities"] for m in sidecar.client.get("/admin/models").json()["data"]}
+
+    assert "vision" in caps()[vision] and "vision" not in caps()[llama["repo_id"]]
+    ask(oai, vision, data_url(png("red")))  # loaded now: the row comes from the live model
+    row = next(m for m in sidecar.client.get("/admin/models").json()["data"] if m["id"] == vision)
+    assert row["loaded"] and "vision" in row["capabilities"] and "completion" in row["capabilities"]
+    assert "llava" in sidecar.client.get("/admin/capabilities").json()["model_types"]

@@ -35,6 +35,7 @@ from ..protocol.admin import (
 from ..serving.model_text import model_text
 from ..text.stops import StopValidationError, normalize_stops
 from ..text.tool_parsers import UnknownToolFormat, get_tool_format
+from ..vision.loader import KIND_VISION, vision_model_types
 
 # Every route returns its protocol.admin response model (also its declared response_model, via the
 # return annotation), so the contract with core is checked here and by core's zod client.
@@ -83,6 +84,7 @@ def supported_model_types() -> tuple[str, ...]:
         if is_model and not _missing_import(src):
             found.add(info.name)
     found |= {alias for alias, target in MODEL_REMAPPING.items() if target in found}
+    found |= vision_model_types()  # loaded through mlx-vlm (see vision/loader.py)
     return tuple(sorted(found))
 
 
@@ -114,6 +116,8 @@ async def models(request: Request) -> ModelsResponse:
         text = model_text(lm.tokenizer)  # the live tokenizer knows its whole vocabulary
         rows[name].update(loaded=True, capabilities=list(model_info.capabilities(text.reasoning, text.tools)),
                           **_loaded_view(lm, state.engine))
+        if lm.kind == KIND_VISION:
+            rows[name]["capabilities"].append("vision")
     for row in rows.values():
         row["loads"] = state.pool.load_counts.get(row["id"], 0)
     return ModelsResponse(object="list", data=sorted(rows.values(), key=lambda r: r["id"]))

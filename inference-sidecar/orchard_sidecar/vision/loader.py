@@ -60,3 +60,19 @@ def load(folder: Path):
     if not getattr(hf, "chat_template", None) and getattr(processor, "chat_template", None):
         hf.chat_template = processor.chat_template
     return model, tokenizer, config, processor
+
+
+def vision_model_types() -> set[str]:
+    """config.json `model_type`s mlx-vlm runs with a vision tower (its model packages with a vision
+    module), read from the package folder without importing them."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mlx_vlm.models")
+    if spec is None or not spec.submodule_search_locations:
+        return set()
+    found = set()
+    for root in spec.submodule_search_locations:
+        for package in Path(root).iterdir():
+            if (package / "vision.py").is_file() and (package / "__init__.py").is_file():
+                found.add(package.name)
+    return found
