@@ -6,6 +6,7 @@ import { auditMethods } from './audit.ts';
 import { configFileMethods } from './configFile.ts';
 import { conversationEvents, conversationMethods } from './conversations.ts';
 import { downloadEvents, downloadMethods } from './downloads.ts';
+import { engineEvents, engineMethods } from './engine.ts';
 import { hubMethods } from './hub.ts';
 import { integrationMethods } from './integrations.ts';
 import { ggufImportMethods, libraryMethods } from './library.ts';
@@ -31,6 +32,7 @@ export const contract = {
   ...downloadMethods,
   ...libraryMethods,
   ...integrationMethods,
+  ...engineMethods,
   ...mcpMethods,
 } as const;
 
@@ -45,6 +47,7 @@ export const events = {
   ...memoryEvents,
   ...downloadEvents,
   ...conversationEvents,
+  ...engineEvents,
   ...mcpEvents,
 } as const;
 export type Events = typeof events;

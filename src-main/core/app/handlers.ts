@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { configFileHandlers } from '../configFile/index.ts';
 import { conversationHandlers } from '../conversations/index.ts';
+import { engineHandlers, type EngineService } from '../engine/index.ts';
 import { gatewayHandlers, type Gateway } from '../gateway/index.ts';
 import { ggufImportHandlers } from '../library/index.ts';
 import { mcpHandlers, type McpService } from '../mcp/index.ts';
@@ -30,6 +31,8 @@ export interface HandlerDeps {
   gateway: () => Gateway;
   /** hub.*, downloads.*, library.* (app/downloads.ts). */
   downloads: DownloadsAreaHandlers;
+  /** The inference engine (engine screen: status, install, repair). */
+  engine: EngineService;
   memoryChanged?: MemoryHandlerDeps['memoryChanged'];
   onMemoryStatus?: MemoryHandlerDeps['onMemoryStatus'];
   /** MCP servers whose tools the chat offers. */
@@ -61,6 +64,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     ...settingsHandlers(d.settingsArea),
     ...gatewayHandlers(d.gateway),
     ...d.downloads,
+    ...engineHandlers(d.engine),
     ...ggufImportHandlers(d.sup),
     ...integrationHandlers({ apiBaseUrl: d.apiBaseUrl, gateway: d.gateway }),
     ...mcpHandlers(d.mcp),

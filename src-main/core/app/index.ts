@@ -38,6 +38,7 @@ import {
   type Supervisor,
   type SupervisorOptions,
 } from '../sidecar/index.ts';
+import { engineFromConfig, type EngineService } from '../engine/index.ts';
 import { createHandlers } from './handlers.ts';
 import { createDownloadsArea, type DownloadsArea } from './downloads.ts';
 import { ollamaServices } from './ollama.ts';
@@ -60,6 +61,8 @@ export interface CoreOptions {
   memoryPollMs?: number;
   /** Overrides for the download manager (tests: fast retries). */
   downloads?: Partial<import('../downloads/index.ts').DownloadManagerOptions>;
+  /** The engine the sidecar runs from (serve passes the one it installed); default: the config's. */
+  engine?: EngineService;
 }
 
 export interface Core {
@@ -115,6 +118,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
   // ORCHARD_HOST/ORCHARD_PORT, else what the Settings screen saved, else 127.0.0.1:8765.
   const address = serverAddress(config, repos.settings);
 
+  const engine = opts.engine ?? engineFromConfig(config, VERSION);
+  engine.events.on('progress', (p) => emit('engineProgress', p));
   const supervisor = createSupervisor({
     python: config.sidecar.python,
     cwd: config.sidecar.cwd,
@@ -180,6 +185,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       },
       gateway: () => gateway,
       downloads: downloads.handlers,
+      engine,
       memoryChanged,
       onMemoryStatus: (s) => emit('memoryStatus', s),
       mcp,

@@ -14,6 +14,10 @@ import { connectRpc, type RpcClient } from '../rpc/index.ts';
 import { readServeFile, removeServeFile, writeServeFile } from './serveFile.ts';
 import { MODELS_COMMANDS, MODELS_USAGE, runModelsCommand } from './commands-models.ts';
 import { LAUNCH_USAGE, runLaunch } from './launch.ts';
+import { ENGINE_USAGE, runEngineCommand } from './commands-engine.ts';
+import { engineFromConfig, formatProgress, withEngine } from '../engine/index.ts';
+import { VERSION } from '../app/index.ts';
+import type { EngineProgress } from '#shared/contract/engine.ts';
 
 export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
 
@@ -31,6 +35,7 @@ Commands:
 ${GATEWAY_USAGE}
 ${MODELS_USAGE}
 ${LAUNCH_USAGE}
+${ENGINE_USAGE}
 
 Options: --json (machine-readable output), --help`;
 
@@ -87,7 +92,15 @@ function withDb<T>(config: Config, fn: (d: { db: Database; repos: Repos }) => T)
 }
 
 async function serve(config: Config, io: Io, json: boolean): Promise<number> {
-  const core = await startCore({ config, http: true, logToStderr: true });
+  // The managed engine is installed, checked and repaired before the sidecar starts from it.
+  const engine = engineFromConfig(config, VERSION);
+  if (engine.mode === 'managed') {
+    const print = (p: EngineProgress): void => io.err(formatProgress(p));
+    engine.events.on('progress', print);
+    config = withEngine(config, await engine.ensure());
+    engine.events.off('progress', print);
+  }
+  const core = await startCore({ config, http: true, logToStderr: true, engine });
   const web = core.web!;
   writeServeFile(config.serveFile, { pid: process.pid, port: web.port, token: web.token });
   const sidecar = core.supervisor.status();
@@ -296,6 +309,14 @@ export async function run(
         }
         return usage('config export [--with-secrets] [--out FILE] | config import FILE');
       }
+      case 'engine':
+        return await runEngineCommand(rest[0], rest.slice(1), {
+          config,
+          version: VERSION,
+          json: o.json,
+          out: io.out,
+          err: io.err,
+        });
       case 'keys':
       case 'route':
         withDb(config, ({ db, repos }) =>

@@ -35,6 +35,19 @@ export interface Config {
   rendererDir: string;
   /** better-sqlite3 addon built for this runtime's ABI (ORCHARD_SQLITE_BINDING; Electron in development). */
   sqliteBinding?: string;
+  /**
+   * Which Python runs the sidecar: a checkout's .venv (`venv`), or the engine Orchard installs under
+   * ORCHARD_HOME/engine (`managed`: the packaged app, or ORCHARD_ENGINE=managed in a checkout).
+   */
+  engine?: {
+    mode: 'venv' | 'managed';
+    /** The packaged app's resources/engine (uv, sidecar wheel, lock); absent in a checkout. */
+    resourcesDir?: string;
+    /** ORCHARD_UV_CACHE: uv's cache (default ORCHARD_HOME/engine/cache). */
+    uvCacheDir?: string;
+    /** ORCHARD_PYTHON: the Python to make the engine from, instead of uv's search. */
+    python?: string;
+  };
 }
 
 export const REPO_ROOT = path.resolve(
@@ -54,6 +67,18 @@ function parsePort(raw: string | undefined): number {
     throw new CoreError('usage', `ORCHARD_PORT ${n} is used by other model servers; pick another`);
   }
   return n;
+}
+
+function engineMode(env: NodeJS.ProcessEnv): NonNullable<Config['engine']> {
+  const raw = env.ORCHARD_ENGINE ?? '';
+  if (raw !== '' && raw !== 'managed' && raw !== 'venv') {
+    throw new CoreError('usage', `ORCHARD_ENGINE must be "managed" or "venv", got "${raw}"`);
+  }
+  return {
+    mode: raw === 'managed' ? 'managed' : 'venv',
+    uvCacheDir: env.ORCHARD_UV_CACHE || undefined,
+    python: env.ORCHARD_PYTHON || undefined,
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -79,5 +104,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sidecar: { python: env.ORCHARD_SIDECAR_PYTHON || venvPython, cwd: sidecarDir },
     rendererDir: path.join(REPO_ROOT, 'out', 'renderer'),
     sqliteBinding: env.ORCHARD_SQLITE_BINDING || undefined,
+    engine: engineMode(env),
   };
 }

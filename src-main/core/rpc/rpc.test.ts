@@ -17,6 +17,9 @@ const BAD = {
   'app.status': [],
   'sidecar.status': [],
   'sidecar.restart': [],
+  'engine.status': [],
+  'engine.install': [],
+  'engine.repair': [],
   'profiles.list': [],
   'profiles.get': [{ id: '' }, { id: 5 }],
   'profiles.create': [

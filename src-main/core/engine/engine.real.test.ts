@@ -1,0 +1,219 @@
+// The managed engine for real: uv from its PyPI wheel, packages from the registry (uv's cache is shared
+// between the installs and kept across runs), the CLI and `serve` as a user runs them, a SIGKILL mid-install,
+// and a damaged engine found and repaired at start.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../config/index.ts';
+import { makeTempDir } from '../../../test-support/tmp.ts';
+import { buildFixtures, fixture, type Fixture } from '../../../test-support/gateway/kit.ts';
+import { EngineStatus } from '#shared/contract/engine.ts';
+
+const UV_CACHE = path.join(REPO_ROOT, 'node_modules', '.cache', 'orchard-uv');
+const MAIN = path.join(REPO_ROOT, 'src-main', 'core', 'cli', 'main.ts');
+const TSX = import.meta.resolve('tsx');
+
+function cliEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ORCHARD_HOME: home,
+    ORCHARD_ENGINE: 'managed',
+    ORCHARD_UV_CACHE: UV_CACHE,
+    ORCHARD_PORT: '0',
+    ...extra,
+  };
+}
+
+function orchard(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+}
+
+function orchardSync(args: string[], env: NodeJS.ProcessEnv) {
+  return spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd: REPO_ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+}
+
+function status(home: string): EngineStatus {
+  const r = orchardSync(['engine', 'status', '--json'], cliEnv(home));
+  return EngineStatus.parse(JSON.parse(r.stdout));
+}
+
+/** Collects the lines of a child's stream and resolves when one matches. */
+function lines(stream: NodeJS.ReadableStream) {
+  const seen: string[] = [];
+  const waiters: Array<{ re: RegExp; resolve: (l: string) => void }> = [];
+  readline.createInterface({ input: stream }).on('line', (l) => {
+    seen.push(l);
+    for (const w of waiters.filter((x) => x.re.test(l))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(l);
+    }
+  });
+  return {
+    seen,
+    waitFor(re: RegExp, ms = 240_000): Promise<string> {
+      const hit = seen.find((l) => re.test(l));
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no line ${re} in:\n${seen.slice(-20).join('\n')}`)),
+          ms,
+        );
+        waiters.push({
+          re,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
+      });
+    },
+  };
+}
+
+async function stopGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  process.kill(-child.pid!, signal);
+  await gone;
+}
+
+/** Runs `serve` until its ready line; returns the API base URL and the serve process. */
+async function serveUntilReady(home: string, hub: string) {
+  const child = orchard(['serve'], cliEnv(home, { HF_HUB_CACHE: hub }));
+  const out = lines(child.stdout!);
+  const err = lines(child.stderr!);
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`serve exited (${code}):\n${err.seen.slice(-20).join('\n')}`)),
+    ),
+  );
+  const ready = await Promise.race([out.waitFor(/^Orchard is ready/), exited]);
+  const api = /API (\S+)/.exec(ready)![1]!;
+  return { child, api, err };
+}
+
+describe.skipIf(process.platform !== 'linux')('managed engine (real installs)', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let fixtures: Fixture[];
+  let hub: string;
+  const home = () => path.join(tmp.dir, 'home');
+
+  beforeAll(() => {
+    tmp = makeTempDir('orchard-engine-');
+    hub = path.join(tmp.dir, 'hub');
+    fixtures = buildFixtures(hub);
+  });
+  afterAll(() => tmp?.cleanup());
+
+  it('serve with ORCHARD_ENGINE=managed and an empty ORCHARD_HOME installs with progress, then is ready; the sidecar from the engine answers a chat', async () => {
+    expect(status(home()).state).toBe('missing');
+    const { child, api, err } = await serveUntilReady(home(), hub);
+    try {
+      // Progress of every step came before the ready line.
+      for (const step of [
+        'prepare',
+        'resources',
+        'python',
+        'packages',
+        'sidecar',
+        'verify',
+        'switch',
+      ])
+        expect(err.seen.some((l) => l.includes(`] ${step}: done`))).toBe(true);
+      const s = status(home());
+      const f = fixture(fixtures, 'scripted-reasoner');
+      const res = await fetch(`${api}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: f.repo_id,
+          messages: [{ role: 'user', content: 'Count to nine.' }],
+          max_tokens: 200,
+        }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+      expect(body.choices[0]!.message.content).toBe(f.content);
+      // The sidecar that answered is the engine's Python, not the checkout's .venv.
+      const sidecarPid = JSON.parse(fs.readFileSync(path.join(home(), 'sidecar.pid'), 'utf8')) as {
+        python: string;
+      };
+      expect(sidecarPid.python).toBe(s.python);
+    } finally {
+      await stopGroup(child);
+    }
+    const s = status(home());
+    expect(s).toMatchObject({ mode: 'managed', state: 'ready', problem: null });
+    expect(s.installedVersion).toBe(s.expectedVersion);
+    expect(s.python!.startsWith(path.join(home(), 'engine', s.installedVersion!))).toBe(true);
+    expect(s.versions).toMatchObject({ mlx: '0.32.4', mlxLm: '0.32.2', sidecar: '0.1.0' });
+    expect(s.versions!.python).toMatch(/^3\.1[1-3]\./);
+    expect(s.versions!.device).toContain('cpu');
+  }, 300_000);
+
+  it('a deleted module is detected at start (engine status says corrupt) and serve repairs it first', async () => {
+    const before = status(home());
+    const site = path.join(before.dir!, 'lib');
+    const [pyDir] = fs.readdirSync(site);
+    const victim = path.join(site, pyDir!, 'site-packages', 'mlx_lm', 'generate.py');
+    fs.rmSync(victim);
+    const broken = status(home());
+    expect(broken.state).toBe('corrupt');
+    expect(broken.problem).toContain('mlx_lm/generate.py is missing');
+
+    const { child, err } = await serveUntilReady(home(), hub);
+    await stopGroup(child);
+    expect(err.seen.some((l) => l.includes('] verify: done'))).toBe(true);
+    expect(fs.existsSync(victim)).toBe(true);
+    expect(status(home())).toMatchObject({
+      state: 'ready',
+      installedVersion: before.installedVersion,
+    });
+    // Only the one engine folder is left (the damaged one was replaced, not kept beside it).
+    const left = fs
+      .readdirSync(path.join(home(), 'engine'))
+      .filter((n) => n.startsWith('0.') || n.startsWith('.'));
+    expect(left.filter((n) => !n.endsWith('.json'))).toEqual([before.installedVersion]);
+  }, 300_000);
+
+  it('an install killed with SIGKILL mid-way leaves a half-made folder that the next install removes, and finishes', async () => {
+    const killedHome = path.join(tmp.dir, 'killed');
+    const child = orchard(['engine', 'install'], cliEnv(killedHome));
+    const err = lines(child.stderr!);
+    await err.waitFor(/\] packages…/);
+    await stopGroup(child, 'SIGKILL');
+    const engineDir = path.join(killedHome, 'engine');
+    const half = fs.readdirSync(engineDir).filter((n) => n.startsWith('.staging-'));
+    expect(half).toHaveLength(1);
+    expect(status(killedHome).state).toBe('missing');
+
+    const again = orchardSync(['engine', 'install'], cliEnv(killedHome));
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`removed an interrupted install's folder ${half[0]}`);
+    expect(fs.readdirSync(engineDir).filter((n) => n.startsWith('.staging-'))).toEqual([]);
+    expect(status(killedHome).state).toBe('ready');
+  }, 300_000);
+
+  it('without ORCHARD_ENGINE a checkout keeps its .venv, and install refuses to touch it', () => {
+    const env = { ...cliEnv(home()), ORCHARD_ENGINE: '' };
+    const r = orchardSync(['engine', 'status', '--json'], env);
+    const s = EngineStatus.parse(JSON.parse(r.stdout));
+    expect(s).toMatchObject({ mode: 'venv', state: 'ready' });
+    expect(s.python).toBe(path.join(REPO_ROOT, 'inference-sidecar', '.venv', 'bin', 'python'));
+    const inst = orchardSync(['engine', 'install'], env);
+    expect(inst.status).toBe(1);
+    expect(inst.stderr).toContain('ORCHARD_ENGINE=managed');
+  });
+});
