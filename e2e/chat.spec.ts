@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatPage } from './harness/chatPage.ts';
@@ -16,12 +17,48 @@ import {
 } from './harness/fixtures.ts';
 import { launchOrchard, type Orchard } from './harness/orchard.ts';
 
+/** A solid-colour 16×16 PNG, encoded here (the test has no image library). */
+function png(rgb: [number, number, number]): Buffer {
+  const table = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff;
+    for (const x of b) c = table[(c ^ x) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(16, 0);
+  ihdr.writeUInt32BE(16, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array(16).fill(rgb).flat())]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(Array<Buffer>(16).fill(row)))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+const RED_PNG = png([255, 0, 0]);
+const BLUE_PNG = png([0, 0, 255]);
+
 describe('chat playground (e2e)', () => {
   let o: Orchard;
   let chat: ChatPage;
   let cache: string;
   let reasoner: Fixture;
   let endless: Fixture;
+  let all: Fixture[];
 
   const messages = async () => {
     const [current] = await o.rpc.call('conversations.list');
@@ -54,7 +91,7 @@ describe('chat playground (e2e)', () => {
 
   beforeAll(async () => {
     cache = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-e2e-cache-'));
-    const all = buildFixtureCache(cache);
+    all = buildFixtureCache(cache);
     installStarter(cache);
     reasoner = fixture(all, 'scripted-reasoner');
     endless = fixture(all, 'scripted-endless');
@@ -237,6 +274,40 @@ describe('chat playground (e2e)', () => {
     expect(await answer.locator('[data-figure="route"]').textContent()).toContain(STARTER);
     expect(await chat.alert().count()).toBe(0);
     await o.screenshot('starter-answered');
+  });
+
+  it('attaches images (file chooser and drop) to a vision model; thumbnails stay with the chat', async () => {
+    const vision = fixture(all, 'vision-llava');
+    await chat.newChat();
+    await chat.pick(`model:${vision.repo_id}`, vision.repo_id);
+    await chat.setDrawerNumber('Max tokens', '8');
+    await chat.attach([{ name: 'red.png', mimeType: 'image/png', buffer: RED_PNG }]);
+    await chat.dropImage('blue.png', BLUE_PNG.toString('base64'));
+    expect(
+      await chat.attached().evaluateAll((imgs) => imgs.map((i) => i.getAttribute('alt'))),
+    ).toEqual(['red.png', 'blue.png']);
+    await o.screenshot('vision-attached');
+    await chat.send('What is in these pictures?');
+    await chat.waitIdle();
+    const answer = chat.lastAnswer();
+    expect(((await chat.answerText(answer).textContent()) ?? '').length).toBeGreaterThan(0);
+    expect(await chat.alert().count()).toBe(0);
+    expect(await chat.attached().count()).toBe(0); // sent: the composer is empty again
+    const stored = await messages();
+    expect(stored[0]!.meta?.images?.map((i) => i.name)).toEqual(['red.png', 'blue.png']);
+    expect(stored[0]!.meta?.images?.[0]?.url).toMatch(/^data:image\/png;base64,/);
+    // The audit row (written within a second) shows the request answered.
+    await expect
+      .poll(() => lastAudit(vision.repo_id), { timeout: 15_000 })
+      .toMatchObject({ status: 200 });
+
+    // Kept with the conversation: after a reload the message shows its pictures again.
+    await o.page.reload();
+    await chat.waitReady();
+    const sent = chat.userMessages().last();
+    await chat.messageImages(sent).nth(1).waitFor();
+    expect(await chat.messageImages(sent).count()).toBe(2);
+    await o.screenshot('vision-reloaded');
   });
 
   it('shows a gateway error inline with a retry', async () => {

@@ -83,6 +83,51 @@ export class ChatPage {
       .waitFor({ state: 'detached' });
   }
 
+  get attachButton(): Locator {
+    return this.page.getByRole('button', { name: 'Attach image', exact: true });
+  }
+  /** Thumbnails waiting in the composer, by the images' names. */
+  attached(): Locator {
+    return this.page.getByRole('list', { name: 'Attached images' }).getByRole('img');
+  }
+  /** Pictures shown in a sent message. */
+  messageImages(message: Locator): Locator {
+    return message.getByRole('list', { name: 'Images' }).getByRole('img');
+  }
+
+  /** Picks image files through the Attach button's file chooser; waits for their thumbnails. */
+  async attach(files: Array<{ name: string; mimeType: string; buffer: Buffer }>): Promise<void> {
+    const before = await this.attached().count();
+    const [chooser] = await Promise.all([
+      this.page.waitForEvent('filechooser'),
+      this.attachButton.click(),
+    ]);
+    await chooser.setFiles(files);
+    await this.attached()
+      .nth(before + files.length - 1)
+      .waitFor();
+  }
+
+  /** Drops one PNG (base64) on the composer as a file drag would; waits for its thumbnail. */
+  async dropImage(name: string, base64: string): Promise<void> {
+    const before = await this.attached().count();
+    await this.page.getByRole('form', { name: 'Compose' }).evaluate(
+      (form, [fileName, data]) => {
+        const bytes = Uint8Array.from(atob(data!), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], fileName!, { type: 'image/png' }));
+        form.dispatchEvent(
+          new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+        );
+        form.dispatchEvent(
+          new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+        );
+      },
+      [name, base64],
+    );
+    await this.attached().nth(before).waitFor();
+  }
+
   async send(text: string): Promise<void> {
     await this.composer.fill(text);
     await this.composer.press('Enter');

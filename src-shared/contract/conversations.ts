@@ -16,6 +16,21 @@ export const MessageMeta = z
     reasoningMs: z.number().min(0).optional(),
     finishReason: z.string().max(64).optional(),
     stopped: z.boolean().optional(),
+    /** A user message's attached pictures (scaled down in the renderer), sent as image_url parts. */
+    images: z
+      .array(
+        z
+          .object({
+            url: z
+              .string()
+              .max(8_000_000)
+              .regex(/^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/),
+            name: z.string().max(256),
+          })
+          .strict(),
+      )
+      .max(4)
+      .optional(),
     error: z.string().max(10_000).optional(),
   })
   .strict();

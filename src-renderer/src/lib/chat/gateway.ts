@@ -1,10 +1,11 @@
 // Sends a chat to the gateway's /v1/chat/completions (the same path external clients use) and
 // streams the answer back; aborting the signal closes the request, which cancels generation upstream.
+import type { ContentPart } from './images.ts';
 import { readSse, type StreamEvent } from './stream.ts';
 
 export interface ChatRequest {
   model: string;
-  messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
+  messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string | ContentPart[] }>;
   params: Record<string, unknown>;
 }
 

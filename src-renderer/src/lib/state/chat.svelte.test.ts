@@ -383,6 +383,30 @@ describe('ChatState', () => {
       ]);
     });
 
+    it('sends attached images as image_url parts, keeps them with the message and in the history', async () => {
+      const { chat, conversations, stored } = await ready();
+      chat.selection = { kind: 'model', id: 'org/m' };
+      const image = { url: 'data:image/png;base64,iVBORw0KGgo=', name: 'cat.png' };
+      const first = chat.send('  ', [image]);
+      await settle();
+      expect(conversations()[0]?.title).toBe('cat.png'); // no text: the picture names the chat
+      expect(stored()[0]).toMatchObject({ role: 'user', content: '', meta: { images: [image] } });
+      const part = { type: 'image_url', image_url: { url: image.url } };
+      expect(gw.answers[0]!.body.messages).toEqual([{ role: 'user', content: [part] }]);
+      gw.answers[0]!.send(delta({ content: 'A cat.' }, 'stop'));
+      gw.answers[0]!.end();
+      await first;
+      const second = chat.send('And its colour?');
+      await settle();
+      expect(gw.answers[1]!.body.messages).toEqual([
+        { role: 'user', content: [part] },
+        { role: 'assistant', content: 'A cat.' },
+        { role: 'user', content: 'And its colour?' },
+      ]);
+      gw.answers[1]!.end();
+      await second;
+    });
+
     it('regenerates: the last answer is deleted and asked for again', async () => {
       const { core, chat, stored } = await ready(
         [conversation('c1')],

@@ -3,6 +3,7 @@
 import type { ChatMessage, Conversation, MessageMeta } from '#shared/contract/conversations.ts';
 import { flushSync } from 'svelte';
 import { figures } from '../chat/figures.ts';
+import { userContent, type ChatImage } from '../chat/images.ts';
 import { GatewayError, streamChat, type ChatRequest } from '../chat/gateway.ts';
 import { pacer } from '../chat/pacer.ts';
 import type { AppState } from './app.svelte.ts';
@@ -140,9 +141,10 @@ export class ChatState {
     });
   }
 
-  async send(text: string): Promise<void> {
+  /** Sends the user's text and attached images (kept with the message), then asks for the answer. */
+  async send(text: string, images: ChatImage[] = []): Promise<void> {
     const content = text.trim();
-    if (content === '' || this.busy) return;
+    if ((content === '' && images.length === 0) || this.busy) return;
     const conv = this.current ?? (await this.create());
     if (!conv) return;
     const ok = await this.#guard(async () => {
@@ -150,10 +152,13 @@ export class ChatState {
         conversationId: conv.id,
         role: 'user',
         content,
+        ...(images.length ? { meta: { images } } : {}),
       });
       this.messages = [...this.messages, m];
-      if (this.messages.length === 1)
-        await this.rename(conv.id, content.replace(/\s+/g, ' ').slice(0, TITLE_LENGTH));
+      if (this.messages.length === 1) {
+        const title = content.replace(/\s+/g, ' ').slice(0, TITLE_LENGTH) || images[0]!.name;
+        await this.rename(conv.id, title.slice(0, TITLE_LENGTH));
+      }
       return true;
     });
     if (ok) await this.#answer();
@@ -216,7 +221,10 @@ export class ChatState {
         (m): m is ChatMessage & { role: 'user' | 'assistant' } =>
           m.role === 'user' || m.role === 'assistant',
       )
-      .map((m) => ({ role: m.role, content: m.content }));
+      .map((m) => ({
+        role: m.role,
+        content: m.role === 'user' ? userContent(m.content, m.meta?.images) : m.content,
+      }));
     const messages: ChatRequest['messages'] = s.systemPrompt.trim()
       ? [{ role: 'system', content: s.systemPrompt }, ...history]
       : history;
