@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatPage } from './harness/chatPage.ts';
+import { ManagePages } from './harness/managePages.ts';
 import {
   buildFixtureCache,
   fixture,
@@ -276,16 +277,17 @@ describe('chat playground (e2e)', () => {
     await o.screenshot('starter-answered');
   });
 
-  it('attaches images (file chooser and drop) to a vision model; thumbnails stay with the chat', async () => {
+  it('attaches images (file chooser, drop, paste) to a vision model; thumbnails stay with the chat', async () => {
     const vision = fixture(all, 'vision-llava');
     await chat.newChat();
     await chat.pick(`model:${vision.repo_id}`, vision.repo_id);
     await chat.setDrawerNumber('Max tokens', '8');
     await chat.attach([{ name: 'red.png', mimeType: 'image/png', buffer: RED_PNG }]);
     await chat.dropImage('blue.png', BLUE_PNG.toString('base64'));
+    await chat.pasteImage('pasted.png', RED_PNG.toString('base64'));
     expect(
       await chat.attached().evaluateAll((imgs) => imgs.map((i) => i.getAttribute('alt'))),
-    ).toEqual(['red.png', 'blue.png']);
+    ).toEqual(['red.png', 'blue.png', 'pasted.png']);
     await o.screenshot('vision-attached');
     await chat.send('What is in these pictures?');
     await chat.waitIdle();
@@ -294,7 +296,11 @@ describe('chat playground (e2e)', () => {
     expect(await chat.alert().count()).toBe(0);
     expect(await chat.attached().count()).toBe(0); // sent: the composer is empty again
     const stored = await messages();
-    expect(stored[0]!.meta?.images?.map((i) => i.name)).toEqual(['red.png', 'blue.png']);
+    expect(stored[0]!.meta?.images?.map((i) => i.name)).toEqual([
+      'red.png',
+      'blue.png',
+      'pasted.png',
+    ]);
     expect(stored[0]!.meta?.images?.[0]?.url).toMatch(/^data:image\/png;base64,/);
     // The audit row (written within a second) shows the request answered.
     await expect
@@ -305,9 +311,18 @@ describe('chat playground (e2e)', () => {
     await o.page.reload();
     await chat.waitReady();
     const sent = chat.userMessages().last();
-    await chat.messageImages(sent).nth(1).waitFor();
-    expect(await chat.messageImages(sent).count()).toBe(2);
+    await chat.messageImages(sent).nth(2).waitFor();
+    expect(await chat.messageImages(sent).count()).toBe(3);
     await o.screenshot('vision-reloaded');
+
+    // The Library names the model's vision capability (its kind), read from its config.
+    const ui = new ManagePages(o.page);
+    await ui.open('Library');
+    const row = o.page.getByRole('row', { name: vision.repo_id });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('vision · llava');
+    await chat.nav.getByRole('link', { name: 'Chat', exact: true }).click();
+    await chat.composer.waitFor();
   });
 
   it('shows a gateway error inline with a retry', async () => {

@@ -108,6 +108,23 @@ export class ChatPage {
       .waitFor();
   }
 
+  /** Pastes one PNG (base64) into the message box as a clipboard paste would; waits for its thumbnail. */
+  async pasteImage(name: string, base64: string): Promise<void> {
+    const before = await this.attached().count();
+    await this.composer.evaluate(
+      (box, [fileName, data]) => {
+        const bytes = Uint8Array.from(atob(data!), (c) => c.charCodeAt(0));
+        const clip = new DataTransfer();
+        clip.items.add(new File([bytes], fileName!, { type: 'image/png' }));
+        box.dispatchEvent(
+          new ClipboardEvent('paste', { clipboardData: clip, bubbles: true, cancelable: true }),
+        );
+      },
+      [name, base64],
+    );
+    await this.attached().nth(before).waitFor();
+  }
+
   /** Drops one PNG (base64) on the composer as a file drag would; waits for its thumbnail. */
   async dropImage(name: string, base64: string): Promise<void> {
     const before = await this.attached().count();
