@@ -200,3 +200,23 @@ def test_vision_capability_is_listed_on_disk_and_when_loaded(sidecar, oai, visio
     row = next(m for m in sidecar.client.get("/admin/models").json()["data"] if m["id"] == vision)
     assert row["loaded"] and "vision" in row["capabilities"] and "completion" in row["capabilities"]
     assert "llava" in sidecar.client.get("/admin/capabilities").json()["model_types"]
+
+
+def test_eos_from_the_generation_config_ends_a_vision_answer(oai, vision, manifest):
+    # The model's config (and so mlx-vlm's Processor) names no EOS; forcing the generation config's
+    # end-of-turn token must still end the answer as a stop, not run on to max_tokens.
+    folder = Path(scripted(manifest, "vision-llava")["path"])
+    eot = json.loads((folder / "generation_config.json").read_text())["eos_token_id"][-1]
+    out = ask(oai, vision, data_url(png("red")), max_tokens=30, logit_bias={str(eot): 100})
+    assert out.choices[0].finish_reason == "stop" and out.choices[0].message.content == ""
+    assert out.usage.completion_tokens == 1
+
+
+def test_a_forced_tool_call_comes_back_parsed_from_a_vision_model(oai, vision):
+    tools = [{"type": "function", "function": {"name": "describe", "parameters": {
+        "type": "object", "properties": {"color": {"type": "string", "enum": ["red", "blue"]}},
+        "required": ["color"], "additionalProperties": False}}}]
+    out = ask(oai, vision, data_url(png("blue")), max_tokens=60, tools=tools, tool_choice="required")
+    call = out.choices[0].message.tool_calls[0]
+    assert out.choices[0].finish_reason == "tool_calls" and call.function.name == "describe"
+    assert json.loads(call.function.arguments)["color"] in ("red", "blue")

@@ -14,6 +14,8 @@ from typing import Any
 
 import mlx.core as mx
 
+from ..log import log
+
 
 @dataclass(eq=False)
 class _Run:
@@ -45,7 +47,11 @@ class VisionRuns:
         return (1 if id(model) in self._running else 0) + len(self._queues.get(id(model), ()))
 
     def add(self, job) -> None:
-        self._queues.setdefault(id(job.model), deque()).append(job)
+        queue = self._queues.setdefault(id(job.model), deque())
+        queue.append(job)
+        ahead = len(queue) - 1 + (1 if id(job.model) in self._running else 0)
+        if ahead:
+            log("vision_queued", model=job.model.name, ahead=ahead)
 
     def remove(self, job) -> None:
         queue = self._queues.get(id(job.model))
