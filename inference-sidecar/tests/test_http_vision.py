@@ -220,3 +220,25 @@ def test_a_forced_tool_call_comes_back_parsed_from_a_vision_model(oai, vision):
     call = out.choices[0].message.tool_calls[0]
     assert out.choices[0].finish_reason == "tool_calls" and call.function.name == "describe"
     assert json.loads(call.function.arguments)["color"] in ("red", "blue")
+
+
+def test_a_vision_model_lives_in_the_same_pool_ttl_lru_and_pin(make_sidecar, vision, llama):
+    sc = make_sidecar()
+    base = sc.client.get("/admin/memory").json()["active_bytes"]
+    r = sc.client.post("/admin/models/load", json={"model": vision, "ttl_seconds": 0.5})
+    assert r.status_code == 200 and r.json()["footprint_bytes"] > 0
+    footprint = r.json()["footprint_bytes"]
+    assert [e["model"] for e in sc.wait_events("model_unloaded")] == [vision]
+    assert sc.events("model_unloaded")[0]["reason"] == "ttl"
+    assert sc.client.get("/admin/memory").json()["active_bytes"] - base < footprint // 100
+    # Loaded again just in time by a request; then one model at most: the idle vision model is evicted
+    # for the text model, unless pinned.
+    body = {"model": vision, "max_tokens": 2, "temperature": 0, "messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": data_url(png("red"))}}, {"type": "text", "text": "hi"}]}]}
+    assert sc.client.post("/v1/chat/completions", json=body).status_code == 200
+    assert sc.client.put("/admin/memory", json={"max_models": 1}).status_code == 200
+    assert sc.client.post("/admin/models/load", json={"model": llama["repo_id"]}).status_code == 200
+    assert [e["model"] for e in sc.wait_events("model_unloaded", 2)][-1] == vision
+    assert sc.client.post("/admin/models/load", json={"model": vision, "pin": True}).status_code == 200
+    r = sc.client.post("/admin/models/load", json={"model": "orchard-fixtures/random-qwen3"})
+    assert r.status_code == 409 and vision in r.json()["error"]["message"]
