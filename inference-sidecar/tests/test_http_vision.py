@@ -242,3 +242,43 @@ def test_a_vision_model_lives_in_the_same_pool_ttl_lru_and_pin(make_sidecar, vis
     assert sc.client.post("/admin/models/load", json={"model": vision, "pin": True}).status_code == 200
     r = sc.client.post("/admin/models/load", json={"model": "orchard-fixtures/random-qwen3"})
     assert r.status_code == 409 and vision in r.json()["error"]["message"]
+
+
+def test_queued_behind_a_long_answer_then_its_disconnect_frees_the_slot(sidecar, vision):
+    import time
+
+    import httpx
+
+    def active() -> int:
+        return sidecar.client.get("/admin/memory").json()["active_sequences"]
+
+    def wait_active(want: int) -> int:
+        for _ in range(400):  # a bound on waiting, 50 ms apart; not a timing assertion
+            if active() == want:
+                break
+            time.sleep(0.05)
+        return active()
+
+    def body(**kw) -> dict:
+        return {"model": vision, "temperature": 0, "messages": [{"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": data_url(png("red"))}},
+            {"type": "text", "text": "Tell me everything."}]}], **kw}
+
+    queued_before = len(sidecar.events("vision_queued"))
+    assert sidecar.events("vision_cancelled") == []
+    with ThreadPoolExecutor(1) as pool, httpx.Client(base_url=sidecar.url, headers=sidecar.headers,
+                                                    timeout=60) as client:
+        with client.stream("POST", "/v1/chat/completions", json=body(max_tokens=10**7, stream=True)) as r:
+            assert r.status_code == 200
+            lines = r.iter_lines()
+            assert any(next(lines).startswith("data: ") for _ in range(4))
+            second = pool.submit(lambda: httpx.post(f"{sidecar.url}/v1/chat/completions", json=body(max_tokens=3),
+                                                    headers=sidecar.headers, timeout=60))
+            assert wait_active(2) == 2  # one running, one waiting its turn
+            assert len(sidecar.wait_events("vision_queued", queued_before + 1)) == queued_before + 1
+        # The client went away: its generation is cancelled and the queued request runs.
+        answer = second.result()
+    assert answer.status_code == 200 and answer.json()["usage"]["completion_tokens"] == 3
+    assert wait_active(0) == 0
+    (cancelled,) = sidecar.wait_events("vision_cancelled")
+    assert 0 < cancelled["tokens"] < 4000  # stopped long before its window would have ended it

@@ -138,6 +138,8 @@ class VisionRuns:
     def _end(self, key: int, reason: str, error: BaseException | None) -> None:
         run = self._running.pop(key)
         run.steps.close()
+        if reason == "cancelled":  # the client went away (or Stop): the next in the queue starts now
+            log("vision_cancelled", model=run.job.model.name, tokens=run.produced)
         self._finish(run.job, reason, error)
 
     def shutdown(self, error: BaseException) -> None:
