@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..errors import bad_request
+
 KIND_TEXT = "text"
 KIND_VISION = "vision"
 
@@ -46,8 +48,13 @@ def eos_token_ids(folder: Path, config: dict, tokenizer) -> list[int]:
 
 def load(folder: Path):
     """(model, tokenizer wrapper, config dict, processor) for a vision model folder."""
-    import mlx_vlm
     from mlx_lm.tokenizer_utils import load as load_tokenizer
+
+    try:
+        import mlx_vlm
+    except ImportError:
+        raise bad_request(f"'{folder.name}' is a vision model, which needs the mlx-vlm package; it is not "
+                          "installed with this sidecar.", "model", "model_not_supported") from None
 
     model, processor = mlx_vlm.load(str(folder))
     config = json.loads((folder / "config.json").read_text())
