@@ -282,3 +282,29 @@ def test_queued_behind_a_long_answer_then_its_disconnect_frees_the_slot(sidecar,
     assert wait_active(0) == 0
     (cancelled,) = sidecar.wait_events("vision_cancelled")
     assert 0 < cancelled["tokens"] < 4000  # stopped long before its window would have ended it
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_reasoning_is_split_from_a_vision_models_answer(oai, manifest, stream):
+    entry = scripted(manifest, "scripted-vision-reasoner")
+    out = ask(oai, entry["repo_id"], data_url(png("red")), text="Count to nine", max_tokens=64, stream=stream)
+    if stream:
+        deltas = [c.choices[0].delta for c in out if c.choices]
+        reasoning = "".join(getattr(d, "reasoning_content", None) or "" for d in deltas)
+        content = "".join(d.content or "" for d in deltas)
+    else:
+        reasoning, content = out.choices[0].message.reasoning_content, out.choices[0].message.content
+    assert (reasoning, content) == (entry["reasoning"], entry["content"])
+
+
+def test_reasoning_budget_and_anthropic_thinking_on_a_vision_model(oai, anth, manifest):
+    entry = scripted(manifest, "scripted-vision-reasoner")
+    short = ask(oai, entry["repo_id"], data_url(png("blue")), max_tokens=64, extra_body={"reasoning_budget": 3})
+    assert short.choices[0].message.content == entry["content"]
+    assert short.usage.completion_tokens_details.reasoning_tokens <= 3 + 2  # <think>, 3 thoughts, </think>
+    msg = anth.messages.create(model=entry["repo_id"], max_tokens=64, messages=[{"role": "user", "content": [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                     "data": base64.b64encode(png("blue")).decode()}},
+        {"type": "text", "text": "Count to nine"}]}])
+    assert [b.type for b in msg.content] == ["thinking", "text"]
+    assert (msg.content[0].thinking, msg.content[1].text) == (entry["reasoning"], entry["content"])
