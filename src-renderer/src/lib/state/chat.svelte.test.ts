@@ -407,6 +407,34 @@ describe('ChatState', () => {
       await second;
     });
 
+    it('edit and resend keeps the edited message’s images', async () => {
+      const image = { url: 'data:image/png;base64,iVBORw0KGgo=', name: 'cat.png' };
+      const { chat, stored } = await ready(
+        [conversation('c1')],
+        [
+          message(1, 'c1', { role: 'user', content: 'What?', meta: { images: [image] } }),
+          message(2, 'c1', { role: 'assistant', content: 'A cat.' }),
+        ],
+      );
+      chat.selection = { kind: 'model', id: 'org/m' };
+      const resent = chat.editAndResend(1, 'What colour?');
+      await settle();
+      expect(stored().map((m) => [m.content, m.meta?.images ?? null])).toEqual([
+        ['What colour?', [image]],
+      ]);
+      expect(gw.answers[0]!.body.messages).toEqual([
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What colour?' },
+            { type: 'image_url', image_url: { url: image.url } },
+          ],
+        },
+      ]);
+      gw.answers[0]!.end();
+      await resent;
+    });
+
     it('regenerates: the last answer is deleted and asked for again', async () => {
       const { core, chat, stored } = await ready(
         [conversation('c1')],

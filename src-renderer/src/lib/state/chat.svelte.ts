@@ -178,7 +178,9 @@ export class ChatState {
   /** Replaces a user message (and everything after it) with the edited text, then answers it. */
   async editAndResend(messageId: number, text: string): Promise<void> {
     const content = text.trim();
-    if (content === '' || this.busy || !this.currentId) return;
+    // The edited message keeps its pictures: only its text was editable.
+    const images = this.messages.find((m) => m.id === messageId)?.meta?.images ?? [];
+    if ((content === '' && images.length === 0) || this.busy || !this.currentId) return;
     const conversationId = this.currentId;
     if (!(await this.#truncate(messageId))) return;
     await this.#guard(async () => {
@@ -186,6 +188,7 @@ export class ChatState {
         conversationId,
         role: 'user',
         content,
+        ...(images.length ? { meta: { images } } : {}),
       });
       this.messages = [...this.messages, m];
     });
