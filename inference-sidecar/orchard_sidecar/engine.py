@@ -23,6 +23,8 @@ from mlx_lm.generate import BatchGenerator
 
 from .log import log
 from .prefix_cache import DEFAULT_PREFIX_CACHE_BYTES, PrefixCaches
+from .speculative import SpecRunner, Speculation
+from .speculative import applies as speculation_applies
 from .vision.runner import VisionRuns
 
 # Sequences decoded together per model, and how many prompts are prefilled in one batch.
@@ -50,6 +52,7 @@ class Job:
     cached_tokens: int = 0  # prompt tokens whose KV came from the prefix cache (set in the MLX thread)
     fault: BaseException | None = None  # raised by its sampler or a logits processor mid-step
     on_admit: Callable[[], None] | None = None  # in the batch; cached_tokens is known from here on
+    speculation: Speculation | None = None  # asked for by the request; see speculative.py for when
     vision: Any = None  # vision.inputs.VisionInputs: a vision model's job, run by VisionRuns
 
 
@@ -66,6 +69,7 @@ class Engine:
         self._batches: dict[int, _Batch] = {}  # id(LoadedModel) -> its batch
         self._thread = threading.Thread(target=self._run, name="mlx", daemon=True)
         self._stopping = False
+        self.spec = SpecRunner(self.prefix, self._finish, self._keep_prefix)  # MLX thread only
         self.vision = VisionRuns(_guarded_sampler, _guarded_processor, self._finish)  # MLX thread only
 
     # ---- any thread -------------------------------------------------------------------
@@ -92,18 +96,20 @@ class Engine:
 
     def slots(self) -> dict:
         # Plain reads of ints/dict sizes; exact enough for status and tests.
-        active = sum(len(b.jobs) for b in list(self._batches.values()))
+        active = sum(len(b.jobs) for b in list(self._batches.values())) + len(self.spec)
         return {"active_sequences": active + self.vision.count(), "queued_commands": self._inbox.qsize()}
 
     def active_for(self, model) -> int:
         batch = self._batches.get(id(model))
-        return (len(batch.jobs) if batch else 0) + self.vision.active_for(model)
+        return (len(batch.jobs) if batch else 0) + self.spec.count_for(model) + self.vision.active_for(model)
 
     # ---- MLX thread only ----------------------------------------------------------------
     def release(self, model) -> None:
         """Drop a model's generator, failing what still runs on it (called on unload)."""
         self.prefix.drop(model)
         self.vision.release(model, ModelUnloaded("the model was unloaded while this request was running"))
+        for job in self.spec.release(model):
+            self._finish(job, "error", ModelUnloaded("the model was unloaded while this request was running"))
         batch = self._batches.pop(id(model), None)
         if batch is None:
             return
@@ -113,7 +119,7 @@ class Engine:
 
     def _run(self) -> None:
         while True:
-            busy = any(b.jobs for b in self._batches.values()) or self.vision.busy()
+            busy = any(b.jobs for b in self._batches.values()) or self.spec.busy or self.vision.busy()
             try:
                 cmd = self._inbox.get(block=not busy)
             except queue.Empty:
@@ -129,6 +135,8 @@ class Engine:
             for key, batch in list(self._batches.items()):
                 if batch.jobs:
                     self._step(key, batch)
+            if self.spec.busy:
+                self.spec.step()
             if self.vision.busy():
                 self.vision.step()
 
@@ -159,6 +167,16 @@ class Engine:
             self.vision.add(job)
             return
         try:
+            speculative = speculation_applies(job)
+            if speculative:
+                self.spec.insert(job)
+        except Exception as e:
+            self._finish(job, "error", e)
+            return
+        if speculative:
+            self._admitted(job)
+            return
+        try:
             batch = self._batches.get(id(job.model))
             if batch is None:
                 gen = BatchGenerator(
@@ -184,6 +202,9 @@ class Engine:
         job.uid = uid
         job.cached_tokens = done
         batch.jobs[uid] = job
+        self._admitted(job)
+
+    def _admitted(self, job: Job) -> None:
         if job.on_admit is not None:
             try:
                 job.on_admit()
@@ -193,6 +214,9 @@ class Engine:
     def _remove(self, job: Job) -> None:
         if job.vision is not None:
             self.vision.remove(job)
+            return
+        if self.spec.remove(job):
+            job.on_finish("cancelled", None)
             return
         batch = self._batches.get(id(job.model))
         if batch is None or job.uid not in batch.jobs:
@@ -267,6 +291,8 @@ class Engine:
             log("finish_callback_failed", level="error", error=repr(e))
 
     def _shutdown(self) -> None:
+        for job in self.spec.shutdown():
+            self._finish(job, "error", RuntimeError("the sidecar is shutting down"))
         self.vision.shutdown(RuntimeError("the sidecar is shutting down"))
         for key in list(self._batches):
             batch = self._batches.pop(key)

@@ -23,6 +23,15 @@ class StreamOptions(_Body):
     include_usage: bool = False
 
 
+class SpeculativeConfig(_Body):
+    """Orchard extension: {"method": "prompt_lookup"}, {"draft_model": "REPO"} or {"method": "none"}."""
+
+    method: Literal["prompt_lookup", "draft_model", "none"] | None = None
+    draft_model: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
+    # Proposals per round; the method's default when absent.
+    num_draft_tokens: Annotated[int, Field(ge=1, le=32)] | None = None
+
+
 class SamplingFields(_Body):
     """Fields shared by /v1/chat/completions and /v1/completions."""
 
@@ -46,6 +55,8 @@ class SamplingFields(_Body):
     # Orchard extension (a profile sets it): a prompt longer than the window is refused (400
     # context_length_exceeded) or, with "drop_oldest", loses its oldest turns until it fits.
     context_overflow: Literal["refuse", "drop_oldest"] | None = None
+    # Orchard extension (a profile may set it): speculative decoding, see speculative.py.
+    speculative: Literal["none"] | SpeculativeConfig | None = None
 
 
 class TextPart(_Body):

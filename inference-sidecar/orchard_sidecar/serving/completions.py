@@ -53,7 +53,7 @@ def to_params(body: SamplingFields, chat: bool) -> Params:
         temperature=body.temperature, top_p=body.top_p, top_k=body.top_k, min_p=body.min_p, seed=body.seed,
         logit_bias=body.logit_bias, repetition_penalty=body.repetition_penalty,
         presence_penalty=body.presence_penalty, frequency_penalty=body.frequency_penalty,
-        context_overflow=body.context_overflow,
+        context_overflow=body.context_overflow, speculative=body.speculative,
     )
     if isinstance(body, ChatCompletionRequest):
         p.messages = [_message(m) for m in body.messages]

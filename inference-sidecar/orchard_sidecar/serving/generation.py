@@ -14,11 +14,12 @@ from ..errors import ApiError
 from ..log import log
 from ..text.events import Event, Finish
 from .pipeline import TextPipeline
+from .speculation import acquire_draft, make_speculation, requested
 
 
 class Generation:
     def __init__(self, engine: Engine, lm, prompt: list[int], max_tokens: int, sampler,
-                 processors: list, pipeline: TextPipeline):
+                 processors: list, pipeline: TextPipeline, speculation=None):
         self._engine = engine
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue = asyncio.Queue()
@@ -32,7 +33,8 @@ class Generation:
         # Set once the engine put the job in its batch (job.cached_tokens is then known) or ended it.
         self.admitted = asyncio.Event()
         self.job = Job(lm, prompt, max_tokens, sampler, processors, self._on_token, self._on_finish,
-                       on_admit=self._on_admit)
+                       on_admit=self._on_admit, speculation=speculation)
+        self.draft = speculation.draft if speculation is not None else None  # released with the model
 
     # ---- MLX thread ---------------------------------------------------------------------
     def _push(self, item) -> None:
@@ -92,13 +94,26 @@ class Generation:
         return self.job.cached_tokens
 
     def usage(self) -> dict:
-        return {
+        usage = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.prompt_tokens + self.completion_tokens,
             "prompt_tokens_details": {"cached_tokens": self.job.cached_tokens},
             "completion_tokens_details": {"reasoning_tokens": self.pipeline.reasoning_tokens},
         }
+        spec = self.job.speculation
+        if spec is not None:
+            # OpenAI's own names for predicted tokens kept and thrown away, and ours with the method.
+            usage["completion_tokens_details"].update(
+                accepted_prediction_tokens=spec.accepted, rejected_prediction_tokens=spec.proposed - spec.accepted)
+            usage["orchard"] = {"speculative": spec.summary()}
+        return usage
+
+    def release(self, manager, lm) -> None:
+        manager.release(lm)
+        if self.draft is not None:
+            manager.release(self.draft)
+            self.draft = None
 
     def check_forced_call(self) -> None:
         """A forced call that did not come (cut by max_tokens or a stop) is never silent."""
@@ -131,15 +146,22 @@ async def open_generation(request, model: str, params) -> tuple:
     from .prepare import prepare  # prepare imports this module's neighbours; keep the cycle lazy
 
     state = request.app.state.sidecar
+    method, draft_name, num_tokens = requested(params.speculative)
     lm = await state.manager.acquire(model)
+    draft = None
     try:
+        if draft_name:
+            draft = await acquire_draft(state.manager, lm, draft_name)
         prepared = await asyncio.to_thread(prepare, lm, params)
         generation = Generation(state.engine, lm, prepared.prompt, prepared.max_tokens, prepared.sampler,
-                                prepared.processors, prepared.pipeline)
+                                prepared.processors, prepared.pipeline,
+                                make_speculation(method, draft, num_tokens))
         generation.forced_call = prepared.forced_call
         generation.job.vision = prepared.vision
     except BaseException:
         state.manager.release(lm)
+        if draft is not None:
+            state.manager.release(draft)
         raise
     generation.start()
     return state, lm, generation
@@ -153,7 +175,7 @@ async def collect(request, state, lm, generation: Generation) -> list[Event]:
     finally:
         watcher.cancel()
         generation.cancel()
-        state.manager.release(lm)
+        generation.release(state.manager, lm)
     failure = generation.failure()
     if failure is not None:
         raise failure
@@ -173,4 +195,4 @@ async def stream(request, state, lm, generation: Generation) -> AsyncIterator[Ev
         watcher.cancel()
         with contextlib.suppress(Exception):
             generation.cancel()
-        state.manager.release(lm)
+        generation.release(state.manager, lm)

@@ -76,6 +76,8 @@ class Params:
     frequency_penalty: float | None = None
     # "drop_oldest": a prompt longer than the window loses its oldest turns instead of a 400.
     context_overflow: str | None = None
+    # None | "none" | protocol.openai.SpeculativeConfig; read by generation.open_generation.
+    speculative: Any = None
 
 
 @dataclass

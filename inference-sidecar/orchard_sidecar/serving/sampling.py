@@ -36,18 +36,33 @@ def make_sampler(temperature: float, top_p: float | None, top_k: int | None, min
     # A negative seed means "no seed" (clients send -1 for random, as OpenAI reads it); above 64
     # bits the protocol refuses it. mx.random.key takes neither, and would fail mid-step.
     seed = seed % 2**64 if seed is not None and seed >= 0 else secrets.randbits(63)
-    state: list = []  # the key is made on first use, in the MLX thread
-    scale = 1.0 / temperature
+    return Sampler(filters, 1.0 / temperature, seed)
 
-    def sample(logprobs: mx.array) -> mx.array:
-        for f in filters:
+
+class Sampler:
+    """Filters, temperature and a per-request key chain; speculation reads the same distribution
+    (`logits`) and draws its acceptance coins from the same chain (`next_key`)."""
+
+    def __init__(self, filters: list, scale: float, seed: int) -> None:
+        self._filters = filters
+        self._scale = scale
+        self._seed = seed
+        self._state: list = []  # the key is made on first use, in the MLX thread
+
+    def logits(self, logprobs: mx.array) -> mx.array:
+        """Unnormalized log-probabilities of the distribution this sampler draws from (row-wise)."""
+        for f in self._filters:
             logprobs = f(logprobs)
-        key = state.pop() if state else mx.random.key(seed)
-        key, sub = mx.random.split(key)
-        state.append(key)
-        return mx.random.categorical(logprobs * scale, key=sub)
+        return logprobs * self._scale
 
-    return sample
+    def next_key(self) -> mx.array:
+        key = self._state.pop() if self._state else mx.random.key(self._seed)
+        key, sub = mx.random.split(key)
+        self._state.append(key)
+        return sub
+
+    def __call__(self, logprobs: mx.array) -> mx.array:
+        return mx.random.categorical(self.logits(logprobs), key=self.next_key())
 
 
 def make_processors(*, logit_bias: dict[str, float] | None, repetition_penalty: float | None,

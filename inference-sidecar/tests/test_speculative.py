@@ -1,0 +1,148 @@
+"""Speculative decoding: greedy parity with plain decoding (fixtures and SmolLM2), the acceptance rule's
+distribution, n-gram proposals, and the request field's errors."""
+
+from __future__ import annotations
+
+import mlx.core as mx
+import numpy as np
+import pytest
+from conftest import chat_body
+
+from orchard_sidecar.serving.sampling import Sampler
+from orchard_sidecar.speculative import NgramIndex, accept_sampled
+
+LLAMA = "orchard-fixtures/random-llama"
+LLAMA_B = "orchard-fixtures/random-llama-b"  # same tokenizer, other weights: a draft that is often wrong
+REPEATS = "alpha beta gamma delta " * 12
+NO_REPEATS = "Quick brown foxes jump"
+
+
+def _chat(sidecar, model: str, content: str, spec=None, max_tokens: int = 48, **kw) -> dict:
+    body = chat_body(model, content, max_tokens=max_tokens, **{"temperature": 0, **kw})
+    if spec is not None:
+        body["speculative"] = spec
+    r = sidecar.client.post("/v1/chat/completions", json=body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _text(body: dict) -> str:
+    return body["choices"][0]["message"]["content"]
+
+
+def test_ngram_index_proposes_what_followed_the_last_occurrence_never_itself():
+    idx = NgramIndex([1, 2, 3, 4, 5, 9, 1, 2, 3])
+    assert idx.propose(3) == [4, 5, 9]
+    idx.extend([4])
+    assert idx.propose(2) == [5, 9]  # the longest suffix (1 2 3 4) found where it was first seen
+    assert NgramIndex([1, 2, 3, 4]).propose(4) == []  # no earlier occurrence: no proposal
+    assert NgramIndex([7, 7]).propose(4) == []  # a single token never proposes (min n-gram 2)
+
+
+@pytest.mark.parametrize("draft", [False, True])
+def test_acceptance_rule_keeps_the_target_distribution(draft):
+    # One proposal position over 4 tokens: what is emitted there must follow p whatever q proposes.
+    p = np.array([0.1, 0.2, 0.3, 0.4])
+    q = np.array([0.5, 0.3, 0.1, 0.1])
+    logprobs = mx.log(mx.array(np.stack([p, p]), dtype=mx.float32))
+    sampler = Sampler([], 1.0, seed=1234)
+    rng = np.random.default_rng(5)
+    n = 3000
+    counts = np.zeros(4)
+    for _ in range(n):
+        d = int(rng.choice(4, p=q)) if draft else 0  # prompt lookup always proposes token 0 here
+        qd = mx.array(q[None], dtype=mx.float32) if draft else None
+        _, emitted = accept_sampled(sampler, logprobs, [d], qd)
+        counts[emitted[0]] += 1
+    freq = counts / n
+    assert np.abs(freq - p).max() < 0.035, freq  # ~4 standard errors at n=3000
+
+
+@pytest.mark.parametrize("spec", [{"method": "prompt_lookup"}, {"draft_model": LLAMA_B}])
+@pytest.mark.parametrize("content", [REPEATS, NO_REPEATS])
+def test_greedy_parity_on_the_fixture(sidecar, spec, content):
+    plain = _chat(sidecar, LLAMA, content, max_tokens=64)
+    fast = _chat(sidecar, LLAMA, content, spec, max_tokens=64)
+    assert _text(fast) == _text(plain)
+    assert fast["usage"]["completion_tokens"] == plain["usage"]["completion_tokens"]
+    got = fast["usage"]["orchard"]["speculative"]
+    assert got["applied"] is True
+    assert 0 <= got["accepted"] <= got["proposed"]
+    details = fast["usage"]["completion_tokens_details"]
+    assert details["accepted_prediction_tokens"] == got["accepted"]
+    assert details["rejected_prediction_tokens"] == got["proposed"] - got["accepted"]
+    if "draft_model" in spec:
+        assert got["proposed"] > 0
+    if content == REPEATS and "method" in spec:
+        assert got["proposed"] > 0  # a repeating prompt gives lookups something to propose
+    assert "orchard" not in plain["usage"]
+
+
+def test_greedy_parity_streamed_and_text_completions(sidecar):
+    body = {"model": LLAMA, "prompt": REPEATS, "max_tokens": 40, "temperature": 0}
+    plain = sidecar.client.post("/v1/completions", json=body).json()
+    fast = sidecar.client.post("/v1/completions", json={**body, "speculative": {"method": "prompt_lookup"}}).json()
+    assert fast["choices"][0]["text"] == plain["choices"][0]["text"]
+    chunks = []
+    with sidecar.client.stream("POST", "/v1/chat/completions", json={
+        **chat_body(LLAMA, REPEATS, temperature=0, max_tokens=40, stream=True,
+                    stream_options={"include_usage": True}),
+        "speculative": {"method": "prompt_lookup"},
+    }) as r:
+        for line in r.iter_lines():
+            if line.startswith("data: {"):
+                chunks.append(line)
+    import json
+
+    parsed = [json.loads(c[6:]) for c in chunks]
+    streamed = "".join((c["choices"][0]["delta"].get("content") or "") for c in parsed if c["choices"])
+    assert streamed == _text(_chat(sidecar, LLAMA, REPEATS, max_tokens=40))
+    assert parsed[-1]["usage"]["orchard"]["speculative"]["proposed"] > 0
+
+
+def test_sampling_with_speculation_is_seeded_and_counted(sidecar):
+    spec = {"method": "prompt_lookup"}
+    a = _chat(sidecar, LLAMA, REPEATS, spec, temperature=0.7, seed=11)
+    b = _chat(sidecar, LLAMA, REPEATS, spec, temperature=0.7, seed=11)
+    assert _text(a) == _text(b)
+    assert a["usage"]["completion_tokens"] == 48 or a["choices"][0]["finish_reason"] == "stop"
+    assert a["usage"]["orchard"]["speculative"]["applied"] is True
+
+
+def test_requests_with_logits_processors_decode_plainly(sidecar):
+    body = _chat(sidecar, LLAMA, REPEATS, {"method": "prompt_lookup"}, logit_bias={"5": 1.0})
+    got = body["usage"]["orchard"]["speculative"]
+    assert got == {"method": "prompt_lookup", "applied": False, "proposed": 0, "accepted": 0}
+
+
+@pytest.mark.parametrize("spec,param", [
+    ({"draft_model": "orchard-fixtures/random-qwen3"}, "speculative.draft_model"),  # another tokenizer
+    ({"draft_model": LLAMA}, "speculative.draft_model"),  # itself
+    ({"draft_model": "orchard-fixtures/no-such-model"}, "speculative.draft_model"),
+    ({"method": "draft_model"}, "speculative.draft_model"),
+    ({"method": "prompt_lookup", "draft_model": LLAMA_B}, "speculative"),
+    ({}, "speculative"),
+])
+def test_bad_speculative_fields_are_clear_errors(sidecar, spec, param):
+    r = sidecar.client.post("/v1/chat/completions", json={**chat_body(LLAMA, "hi", max_tokens=4),
+                                                          "speculative": spec})
+    assert r.status_code in (400, 404), r.text
+    assert r.json()["error"]["param"] == param
+    ok = _chat(sidecar, LLAMA, "hi", {"method": "none"}, max_tokens=4)  # the sidecar is still fine
+    assert "orchard" not in ok["usage"]
+    bad = sidecar.client.post("/v1/chat/completions", json={**chat_body(LLAMA, "hi"), "speculative": "fast"})
+    assert bad.status_code == 400
+
+
+def test_greedy_parity_on_smollm2(make_sidecar, starter_repo):
+    sc = make_sidecar()
+    code = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(6))
+    content = "```python\n" + code + "```\nCopy the code above exactly."
+    plain = _chat(sc, starter_repo, content, max_tokens=48)
+    fast = _chat(sc, starter_repo, content, {"method": "prompt_lookup"}, max_tokens=48)
+    assert _text(fast) == _text(plain)
+    got = fast["usage"]["orchard"]["speculative"]
+    assert got["accepted"] > 0  # it copies, so lookups are kept
+    no_rep = "Name one colour."
+    assert _text(_chat(sc, starter_repo, no_rep, {"method": "prompt_lookup"}, max_tokens=24)) == _text(
+        _chat(sc, starter_repo, no_rep, max_tokens=24))
