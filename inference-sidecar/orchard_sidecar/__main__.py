@@ -11,12 +11,14 @@ import ipaddress
 import os
 import socket
 import sys
+from pathlib import Path
 
 import uvicorn
 
 from . import __version__, cpu_blas, cpu_weights
 from .app import Settings, create_app
 from .guard import DEFAULT_MAX_BODY_BYTES
+from .kv_store import DEFAULT_DISK_BYTES, default_dir
 from .log import install_stdlib_handler, log, set_output
 from .pool import DEFAULT_MAX_MODELS
 from .prefix_cache import DEFAULT_PREFIX_CACHE_BYTES
@@ -32,6 +34,11 @@ def _args(argv):
     p.add_argument("--max-models", type=int, default=DEFAULT_MAX_MODELS)
     p.add_argument("--prefix-cache-bytes", type=int, default=DEFAULT_PREFIX_CACHE_BYTES,
                    help="KV cache of earlier prompts kept for reuse by prompts sharing a prefix; 0 disables")
+    p.add_argument("--kv-dir", default=None,
+                   help="folder of the prefix cache on disk; default: ORCHARD_KV_DIR, else ORCHARD_HOME/kv, "
+                        "else the platform's Orchard data folder/kv")
+    p.add_argument("--kv-disk-bytes", type=int, default=DEFAULT_DISK_BYTES,
+                   help="budget of the prefix cache on disk (least recently used blocks go first); 0 disables")
     p.add_argument("--cpu-weights", choices=cpu_weights.CHOICES, default=cpu_weights.AUTO,
                    help="auto: on the CPU backend with an optimized BLAS, hold quantized weights as float32 when "
                         "they fit (much faster prefill and batching); as-stored: never")
@@ -70,6 +77,8 @@ def main(argv=None) -> int:
     settings = Settings(secret=secret, cache_dir=hub_cache_dir(), max_body_bytes=args.max_body_bytes,
                         memory_limit=args.memory_limit, max_models=args.max_models,
                         prefix_cache_bytes=args.prefix_cache_bytes, cpu_weights=args.cpu_weights,
+                        kv_dir=Path(args.kv_dir) if args.kv_dir else default_dir(),
+                        kv_disk_bytes=max(0, args.kv_disk_bytes),
                         ping_seconds=max(0.01, args.ping_seconds))
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says TCP, and

@@ -19,6 +19,7 @@ from . import cpu_weights
 from .engine import Engine
 from .errors import ApiError, error_body
 from .guard import DEFAULT_MAX_BODY_BYTES, Guard
+from .kv_store import DEFAULT_DISK_BYTES, DiskPrefixStore
 from .log import log
 from .manager import ModelManager
 from .pool import DEFAULT_MAX_MODELS, Pool
@@ -38,6 +39,9 @@ class Settings:
     cpu_weights: str = cpu_weights.AUTO
     # Anthropic streams send `ping` after this long without an event (a long prefill keeps clients waiting).
     ping_seconds: float = 5.0
+    # The prefix cache on disk (kv_store.py): its folder (None: off) and byte budget (0: off).
+    kv_dir: Path | None = None
+    kv_disk_bytes: int = DEFAULT_DISK_BYTES
 
 
 @dataclass
@@ -107,7 +111,7 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app(settings: Settings):
-    engine = Engine(settings.prefix_cache_bytes)
+    engine = Engine(settings.prefix_cache_bytes, DiskPrefixStore(settings.kv_dir, settings.kv_disk_bytes))
     pool = Pool(engine, settings.memory_limit, settings.max_models, settings.cpu_weights)
     state = SidecarState(settings, engine, pool, ModelManager(engine, pool, settings.cache_dir))
 

@@ -21,6 +21,8 @@ from typing import Any
 import mlx.core as mx
 from mlx_lm.generate import BatchGenerator
 
+from . import kv_quant
+from .kv_store import DiskPrefixStore
 from .log import log
 from .prefix_cache import DEFAULT_PREFIX_CACHE_BYTES, PrefixCaches
 from .speculative import SpecRunner, Speculation
@@ -52,6 +54,8 @@ class Job:
     cached_tokens: int = 0  # prompt tokens whose KV came from the prefix cache (set in the MLX thread)
     fault: BaseException | None = None  # raised by its sampler or a logits processor mid-step
     on_admit: Callable[[], None] | None = None  # in the batch; cached_tokens is known from here on
+    kv: tuple[int, int] | None = None  # (bits, group size) of a quantized KV cache (kv_quant.kv_spec)
+    disk: Any = None  # kv_store's look-up: None (not yet), False/True (done), or the blocks it read
     speculation: Speculation | None = None  # asked for by the request; see speculative.py for when
     vision: Any = None  # vision.inputs.VisionInputs: a vision model's job, run by VisionRuns
 
@@ -63,8 +67,10 @@ class _Batch:
 
 
 class Engine:
-    def __init__(self, prefix_cache_bytes: int = DEFAULT_PREFIX_CACHE_BYTES) -> None:
+    def __init__(self, prefix_cache_bytes: int = DEFAULT_PREFIX_CACHE_BYTES,
+                 disk: DiskPrefixStore | None = None) -> None:
         self.prefix = PrefixCaches(prefix_cache_bytes)  # MLX thread only, like the batches
+        self.disk = disk or DiskPrefixStore(None)  # the prefix cache on disk (kv_store.py)
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._batches: dict[int, _Batch] = {}  # id(LoadedModel) -> its batch
         self._thread = threading.Thread(target=self._run, name="mlx", daemon=True)
@@ -75,10 +81,12 @@ class Engine:
     # ---- any thread -------------------------------------------------------------------
     def start(self) -> None:
         self._thread.start()
+        self.disk.start(self.submit)
 
     def stop(self) -> None:
         self._inbox.put(("stop", None))
         self._thread.join(timeout=10)
+        self.disk.stop()
 
     async def call(self, fn: Callable, *args):
         """Run fn(*args) on the MLX thread and await its result (loads, unloads, imports)."""
@@ -100,8 +108,10 @@ class Engine:
         return {"active_sequences": active + self.vision.count(), "queued_commands": self._inbox.qsize()}
 
     def active_for(self, model) -> int:
+        quantized = sum(len(b.jobs) for k, b in list(self._batches.items())
+                        if isinstance(k, tuple) and k[0] == id(model))
         batch = self._batches.get(id(model))
-        return (len(batch.jobs) if batch else 0) + self.spec.count_for(model) + self.vision.active_for(model)
+        return (len(batch.jobs) if batch else 0) + quantized + self.spec.count_for(model) + self.vision.active_for(model)
 
     # ---- MLX thread only ----------------------------------------------------------------
     def release(self, model) -> None:
@@ -110,12 +120,11 @@ class Engine:
         self.vision.release(model, ModelUnloaded("the model was unloaded while this request was running"))
         for job in self.spec.release(model):
             self._finish(job, "error", ModelUnloaded("the model was unloaded while this request was running"))
-        batch = self._batches.pop(id(model), None)
-        if batch is None:
-            return
-        for job in batch.jobs.values():
-            self._finish(job, "error", ModelUnloaded("the model was unloaded while this request was running"))
-        batch.generator.close()
+        for key in [k for k in self._batches if _model_of(k) == id(model)]:  # one batch per kv setting
+            batch = self._batches.pop(key)
+            for job in batch.jobs.values():
+                self._finish(job, "error", ModelUnloaded("the model was unloaded while this request was running"))
+            batch.generator.close()
 
     def _run(self) -> None:
         while True:
@@ -177,7 +186,7 @@ class Engine:
             self._admitted(job)
             return
         try:
-            batch = self._batches.get(id(job.model))
+            batch = self._batches.get(_key(job))
             if batch is None:
                 gen = BatchGenerator(
                     job.model.model,
@@ -185,8 +194,13 @@ class Engine:
                     completion_batch_size=COMPLETION_BATCH_SIZE,
                     prefill_batch_size=PREFILL_BATCH_SIZE,
                 )
-                batch = self._batches[id(job.model)] = _Batch(gen)
-            cache, rest = self.prefix.fetch(job.model, job.prompt)
+                batch = self._batches[_key(job)] = _Batch(gen)
+            cache, rest = self.prefix.fetch(job.model, job.prompt, job.kv)
+            if self.disk.defer(job, len(job.prompt) - len(rest)):
+                return  # its prefix is read from disk off this thread; the job comes back through the inbox
+            cache, rest = self.disk.take(job, cache, rest)
+            if cache is None and job.kv is not None:
+                cache = kv_quant.new_cache(job.model, job.kv)
             done = len(job.prompt) - len(rest)
             (uid,) = batch.generator.insert(
                 [rest],
@@ -218,7 +232,7 @@ class Engine:
         if self.spec.remove(job):
             job.on_finish("cancelled", None)
             return
-        batch = self._batches.get(id(job.model))
+        batch = self._batches.get(_key(job))
         if batch is None or job.uid not in batch.jobs:
             return  # already finished
         batch.generator.remove([job.uid])
@@ -281,6 +295,7 @@ class Engine:
         # Only an optimisation: losing one entry must not take the MLX thread down with it.
         try:
             self.prefix.store(model, tokens, cache)
+            self.disk.offer(model, tokens, cache)
         except Exception as e:
             log("prefix_cache_store_failed", level="warning", error=type(e).__name__)
 
@@ -340,6 +355,15 @@ def _guarded_processor(job: Job, processor: Callable):
             return logits
 
     return process
+
+
+def _key(job: Job):
+    """Its batch: sequences with different KV settings cannot share one (their caches do not merge)."""
+    return id(job.model) if job.kv is None else (id(job.model), *job.kv)
+
+
+def _model_of(key) -> int:
+    return key[0] if isinstance(key, tuple) else key
 
 
 def _resolve(fut: asyncio.Future, result, error) -> None:

@@ -37,13 +37,14 @@ class PrefixCaches:
         for store in list(self._by_model.values()):
             self._trim(store)
 
-    def fetch(self, lm, prompt: list[int]) -> tuple[list | None, list[int]]:
-        """(cache to start from or None, tokens still to compute) for a pool.LoadedModel: never an
-        empty remainder, since the generator needs at least one token to produce the first logits."""
+    def fetch(self, lm, prompt: list[int], kv: tuple[int, int] | None = None) -> tuple[list | None, list[int]]:
+        """(cache to start from or None, tokens still to compute) for a pool.LoadedModel and KV setting
+        (kv_quant.kv_spec): never an empty remainder, since the generator needs at least one token to
+        produce the first logits."""
         store = self._by_model.get(id(lm))
         if store is None or not prompt:
             return None, prompt
-        cache, rest = store.fetch_nearest_cache(id(lm), prompt)
+        cache, rest = store.fetch_nearest_cache(_key(lm, kv), prompt)
         if cache is None:
             return None, prompt
         if not rest:
@@ -60,7 +61,10 @@ class PrefixCaches:
         store = self._by_model.get(key)
         if store is None:
             store = self._by_model[key] = LRUPromptCache(max_size=MAX_SEQUENCES_PER_MODEL)
-        store.insert_cache(key, list(tokens), cache)
+        # A quantized cache is kept apart: only a request with the same kv_bits may start from it.
+        layer = cache[0]
+        kv = (layer.bits, layer.group_size) if hasattr(layer, "bits") else None
+        store.insert_cache(_key(lm, kv), list(tokens), cache)
         self._trim(store)
 
     def _trim(self, store: LRUPromptCache) -> None:
@@ -83,3 +87,7 @@ class PrefixCaches:
         if key not in self._trimmable:
             self._trimmable[key] = can_trim_prompt_cache(make_prompt_cache(lm.model))
         return self._trimmable[key]
+
+
+def _key(lm, kv: tuple[int, int] | None):
+    return id(lm) if kv is None else (id(lm), *kv)

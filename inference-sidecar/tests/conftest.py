@@ -10,6 +10,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -30,6 +31,9 @@ class Sidecar:
         # `launcher`: what python runs instead of `-m orchard_sidecar` (a test-only wrapper script).
         self.secret = secret or secrets.token_hex(16)
         env = {**os.environ, "HF_HUB_CACHE": str(cache_dir), "ORCHARD_SIDECAR_SECRET": self.secret}
+        # Each sidecar its own prefix cache on disk (a test that shares one passes --kv-dir).
+        self.kv_dir = Path(tempfile.mkdtemp(prefix="orchard-kv-"))
+        env.setdefault("ORCHARD_KV_DIR", str(self.kv_dir))
         self.proc = subprocess.Popen(
             [sys.executable, *(launcher or ["-m", "orchard_sidecar"]), "--host", "127.0.0.1", "--port", "0",
              *(extra_args or [])],

@@ -143,6 +143,8 @@ class MessagesRequest(CountTokensRequest):
     stream: bool = False
     # Orchard extension (a profile sets it): what to do with a prompt longer than the window.
     context_overflow: Literal["refuse", "drop_oldest"] | None = None
+    # Orchard extension, as on /v1/chat/completions: the KV cache held in 4 or 8 bits.
+    kv_bits: Literal[4, 8] | None = None
 
 
 class AnthropicRequestError(ValueError):
@@ -166,6 +168,7 @@ class ChatRequest:
     reasoning_budget: int | None = None
     reasoning_effort: str | None = None  # from output_config.effort
     context_overflow: str | None = None
+    kv_bits: int | None = None
     stream: bool = False
     template_kwargs: dict[str, Any] = field(default_factory=dict)  # allowed chat_template_kwargs
 
@@ -348,6 +351,7 @@ def to_chat_request(req: CountTokensRequest) -> ChatRequest:
         chat.stop = list(req.stop_sequences or [])
         chat.stream = req.stream
         chat.context_overflow = req.context_overflow
+        chat.kv_bits = req.kv_bits
     return chat
 
 

@@ -55,6 +55,8 @@ class SamplingFields(_Body):
     # Orchard extension (a profile sets it): a prompt longer than the window is refused (400
     # context_length_exceeded) or, with "drop_oldest", loses its oldest turns until it fits.
     context_overflow: Literal["refuse", "drop_oldest"] | None = None
+    # Orchard extension (a profile may set it): the KV cache held in 4 or 8 bits (kv_quant.py).
+    kv_bits: Literal[4, 8] | None = None
     # Orchard extension (a profile may set it): speculative decoding, see speculative.py.
     speculative: Literal["none"] | SpeculativeConfig | None = None
 

@@ -55,6 +55,7 @@ def to_params(body: SamplingFields, chat: bool) -> Params:
         presence_penalty=body.presence_penalty, frequency_penalty=body.frequency_penalty,
         context_overflow=body.context_overflow, speculative=body.speculative,
     )
+    p.kv_bits = body.kv_bits
     if isinstance(body, ChatCompletionRequest):
         p.messages = [_message(m) for m in body.messages]
         if body.chat_template_kwargs is not None:

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+from .. import kv_quant
 from ..engine import Engine, Job, ModelUnloaded
 from ..errors import ApiError
 from ..log import log
@@ -157,6 +158,7 @@ async def open_generation(request, model: str, params) -> tuple:
                                 prepared.processors, prepared.pipeline,
                                 make_speculation(method, draft, num_tokens))
         generation.forced_call = prepared.forced_call
+        generation.job.kv = kv_quant.kv_spec(lm, params.kv_bits)  # a 400 when this model cannot
         generation.job.vision = prepared.vision
     except BaseException:
         state.manager.release(lm)

@@ -76,6 +76,7 @@ class Params:
     frequency_penalty: float | None = None
     # "drop_oldest": a prompt longer than the window loses its oldest turns instead of a 400.
     context_overflow: str | None = None
+    kv_bits: int | None = None  # 4 | 8: a quantized KV cache (kv_quant.kv_spec checks the model)
     # None | "none" | protocol.openai.SpeculativeConfig; read by generation.open_generation.
     speculative: Any = None
 
