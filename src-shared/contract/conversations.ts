@@ -32,6 +32,29 @@ export const MessageMeta = z
       .max(4)
       .optional(),
     error: z.string().max(10_000).optional(),
+    /** An answer that called tools (MCP): the calls as the model made them. */
+    toolCalls: z
+      .array(
+        z.object({
+          id: z.string().max(256),
+          name: z.string().max(256),
+          arguments: z.string().max(1_000_000),
+        }),
+      )
+      .max(64)
+      .optional(),
+    /** A tool message: which call it answers, where it ran and how it went. */
+    tool: z
+      .object({
+        callId: z.string().max(256),
+        name: z.string().max(256),
+        server: z.string().max(256).nullable(),
+        arguments: z.string().max(1_000_000),
+        isError: z.boolean(),
+        declined: z.boolean().optional(),
+        durationMs: z.number().min(0).optional(),
+      })
+      .optional(),
   })
   .strict();
 export type MessageMeta = z.infer<typeof MessageMeta>;

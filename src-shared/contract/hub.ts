@@ -87,6 +87,8 @@ export const hubMethods = {
         repoId: RepoId,
         revision: Revision.default('main'),
         contextLength: z.number().int().min(1).max(10_000_000).default(8192),
+        /** Estimate the KV cache at 4 or 8 bits (a profile's kv_bits). */
+        kvBits: z.union([z.literal(4), z.literal(8)]).optional(),
       })
       .strict(),
     ModelDetailsSchema,

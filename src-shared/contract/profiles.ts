@@ -33,6 +33,8 @@ export const ProfileParams = SamplingParams.extend({
    * oldest turns (the system prompt and the last question stay).
    */
   context_overflow: z.enum(['refuse', 'drop_oldest']).optional(),
+  /** The KV cache held in 4 or 8 bits (about a quarter or half of its memory; the group size is the engine's). */
+  kv_bits: z.union([z.literal(4), z.literal(8)]).optional(),
 }).strict();
 export type ProfileParams = z.infer<typeof ProfileParams>;
 

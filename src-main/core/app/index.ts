@@ -2,6 +2,7 @@
 // The Electron shell, `serve`, the CLI and tests all start Orchard through startCore.
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import path from 'node:path';
 import { ensurePrivateDir, type Config } from '../config/index.ts';
 import { tokensEqual } from '../net/index.ts';
 import { fileCipher, openDatabase, type Cipher, type Database } from '../db/index.ts';
@@ -125,6 +126,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     cwd: config.sidecar.cwd,
     hfHubCache: config.hfHubCache,
     pidFile: config.sidecarPidFile,
+    // The sidecar keeps its prefix cache on disk with the app's data (kv_store.py), so it survives restarts.
+    env: { ORCHARD_KV_DIR: path.join(config.dataDir, 'kv') },
     log: logs.sidecar,
     ...opts.supervisor,
   });

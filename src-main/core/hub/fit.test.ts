@@ -27,6 +27,30 @@ describe('fit', () => {
     expect(kvCacheBytes(s.kv!, 8192)).toBe(2 * 32 * 8 * 128 * 8192 * 2); // 1 GiB
   });
 
+  it('kv_bits: a value takes bits/8 bytes plus its group scale and bias (group 64, else 32)', () => {
+    const kv = summarizeConfig(llama8b).kv!;
+    const plain = kvCacheBytes(kv, 8192);
+    expect(kvCacheBytes(kv, 8192, 8)).toBe(Math.round(plain * ((1 + 4 / 64) / 2))); // 0.53 of fp16
+    expect(kvCacheBytes(kv, 8192, 4)).toBe(Math.round(plain * ((0.5 + 4 / 64) / 2)));
+    expect(kvCacheBytes({ ...kv, headDim: 96 }, 1000, 8)).toBe(
+      2 * 32 * 8 * 96 * 1000 * (1 + 4 / 32),
+    );
+    const base = {
+      modelType: 'llama',
+      supportedModelTypes: ['llama'],
+      weightsBytes: 4 * GiB,
+      kv,
+      contextLength: 131072,
+      memoryLimitBytes: 16 * GiB,
+    };
+    const full = estimateFit(base);
+    const q8 = estimateFit({ ...base, kvBits: 8 });
+    expect(full.verdict).toBe('does_not_fit'); // 16 GiB of KV at fp16
+    expect(q8.kvBytes).toBe(kvCacheBytes(kv, 131072, 8));
+    expect(q8.verdict).toBe('fits');
+    expect(q8.notes).toContain('KV cache counted at 8 bits');
+  });
+
   it('fits, tight, does not fit, with the numbers', () => {
     const kv = summarizeConfig(llama8b).kv!;
     const base = {

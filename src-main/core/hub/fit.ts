@@ -12,6 +12,8 @@ export interface FitInput {
   kv: KvShape | null;
   contextLength: number;
   memoryLimitBytes: number;
+  /** The KV cache held in 4 or 8 bits (a profile's kv_bits); absent: at the model's dtype. */
+  kvBits?: 4 | 8;
   /** Runtime overhead beyond weights and KV (activations, buffers); default max(256 MiB, 5% of weights). */
   overheadBytes?: number;
   /** Above this share of the limit the verdict is `tight` (default 0.85). */
@@ -31,9 +33,15 @@ export interface FitResult {
   notes: string[];
 }
 
-/** KV bytes = 2 (K and V) * layers * kv_heads * head_dim * ctx * dtype bytes. */
-export function kvCacheBytes(kv: KvShape, contextLength: number): number {
-  return 2 * kv.layers * kv.kvHeads * kv.headDim * contextLength * kv.dtypeBytes;
+/**
+ * KV bytes = 2 (K and V) * layers * kv_heads * head_dim * ctx * bytes per value. Quantized (kv_bits), a value
+ * takes bits/8 bytes plus its group's scale and bias at the model's dtype; the sidecar's group size is 64 where
+ * the head dimension allows it, else 32 (kv_quant.py).
+ */
+export function kvCacheBytes(kv: KvShape, contextLength: number, kvBits?: 4 | 8): number {
+  const group = kv.headDim % 64 === 0 ? 64 : 32;
+  const perValue = kvBits ? kvBits / 8 + (2 * kv.dtypeBytes) / group : kv.dtypeBytes;
+  return Math.round(2 * kv.layers * kv.kvHeads * kv.headDim * contextLength * perValue);
 }
 
 export function estimateFit(input: FitInput): FitResult {
@@ -52,7 +60,8 @@ export function estimateFit(input: FitInput): FitResult {
     );
     ctx = input.kv.maxContext;
   }
-  const kvBytes = input.kv ? kvCacheBytes(input.kv, ctx) : 0;
+  const kvBytes = input.kv ? kvCacheBytes(input.kv, ctx, input.kvBits) : 0;
+  if (input.kv && input.kvBits) notes.push(`KV cache counted at ${input.kvBits} bits`);
   if (!input.kv) notes.push('attention shape unknown: KV cache not counted');
   const overheadBytes =
     input.overheadBytes ?? Math.max(256 * 2 ** 20, Math.round(input.weightsBytes * 0.05));

@@ -19,7 +19,7 @@ export type HubHandlers = Pick<Handlers, keyof typeof hubMethods>;
 export function hubHandlers(d: HubHandlerDeps): HubHandlers {
   return {
     'hub.search': (p) => d.hub.search(p),
-    'hub.details': async ({ repoId, revision, contextLength }) => {
+    'hub.details': async ({ repoId, revision, contextLength, kvBits }) => {
       const m = await d.hub.details(repoId, revision);
       const fit = d.estimateFit({
         modelType: m.config.modelType,
@@ -27,6 +27,7 @@ export function hubHandlers(d: HubHandlerDeps): HubHandlers {
         weightsBytes: m.weightsBytes,
         kv: m.config.kv,
         contextLength,
+        ...(kvBits ? { kvBits } : {}),
         memoryLimitBytes: d.memoryLimitBytes(),
       });
       const { config, ...rest } = m;

@@ -17,6 +17,8 @@ const SAMPLING = [
   'tool_format',
   // An Orchard extension the sidecar reads on both APIs (refuse, or drop the oldest turns).
   'context_overflow',
+  // The KV cache in 4 or 8 bits, read by the sidecar on both APIs.
+  'kv_bits',
 ] as const;
 
 function stopList(v: unknown): string[] {

@@ -3,10 +3,30 @@
 import type { ContentPart } from './images.ts';
 import { readSse, type StreamEvent } from './stream.ts';
 
+/** A message as sent: plain turns, an assistant turn that called tools, or a tool's result. */
+export type ChatRequestMessage =
+  | { role: 'system' | 'assistant'; content: string }
+  | { role: 'user'; content: string | ContentPart[] }
+  | {
+      role: 'assistant';
+      content: string;
+      tool_calls: Array<{
+        id: string;
+        type: 'function';
+        function: { name: string; arguments: string };
+      }>;
+    }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
 export interface ChatRequest {
   model: string;
-  messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string | ContentPart[] }>;
+  messages: ChatRequestMessage[];
   params: Record<string, unknown>;
+  /** OpenAI function tools (MCP tools in chat); absent when none are offered. */
+  tools?: Array<{
+    type: 'function';
+    function: { name: string; description: string; parameters: Record<string, unknown> };
+  }>;
 }
 
 export class GatewayError extends Error {
@@ -44,6 +64,7 @@ export async function streamChat(
       ...req.params,
       model: req.model,
       messages: req.messages,
+      ...(req.tools?.length ? { tools: req.tools } : {}),
       stream: true,
       stream_options: { include_usage: true },
     }),

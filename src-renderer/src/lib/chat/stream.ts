@@ -7,6 +7,8 @@ export type StreamEvent =
   | { kind: 'content'; text: string }
   | { kind: 'finish'; reason: string }
   | { kind: 'usage'; completionTokens: number; promptTokens: number | null }
+  /** A piece of a tool call: `index` says which call; id and name come first, arguments in pieces. */
+  | { kind: 'toolCall'; index: number; id?: string; name?: string; arguments?: string }
   | { kind: 'error'; message: string };
 
 interface Chunk {
@@ -15,6 +17,11 @@ interface Chunk {
       content?: string | null;
       reasoning_content?: string | null;
       reasoning?: string | null;
+      tool_calls?: Array<{
+        index?: number;
+        id?: string;
+        function?: { name?: string; arguments?: string };
+      }> | null;
     };
     finish_reason?: string | null;
   }>;
@@ -46,6 +53,13 @@ export function parseChunk(data: string): StreamEvent[] {
     const r = choice.delta?.reasoning_content ?? choice.delta?.reasoning;
     if (r) out.push({ kind: 'reasoning', text: r });
     if (choice.delta?.content) out.push({ kind: 'content', text: choice.delta.content });
+    for (const [i, tc] of (choice.delta?.tool_calls ?? []).entries()) {
+      const ev: StreamEvent = { kind: 'toolCall', index: tc.index ?? i };
+      if (tc.id) ev.id = tc.id;
+      if (tc.function?.name) ev.name = tc.function.name;
+      if (tc.function?.arguments) ev.arguments = tc.function.arguments;
+      out.push(ev);
+    }
     if (choice.finish_reason) out.push({ kind: 'finish', reason: choice.finish_reason });
   }
   if (chunk.usage && typeof chunk.usage.completion_tokens === 'number') {

@@ -1,12 +1,22 @@
 // Chat playground state: conversations and messages (kept in SQLite through core), the answer being
-// streamed from the gateway, stop / regenerate / edit-and-resend, and the request settings.
+// streamed from the gateway, stop / regenerate / edit-and-resend, the request settings, and the
+// tool loop (MCP tools offered, each call confirmed, run in core, its result sent back to the model).
 import type { ChatMessage, Conversation, MessageMeta } from '#shared/contract/conversations.ts';
+import type { McpCallResult, McpTool } from '#shared/contract/mcp.ts';
 import { flushSync } from 'svelte';
 import { figures } from '../chat/figures.ts';
-import { userContent, type ChatImage } from '../chat/images.ts';
+import type { ChatImage } from '../chat/images.ts';
 import { GatewayError, streamChat, type ChatRequest } from '../chat/gateway.ts';
 import { pacer } from '../chat/pacer.ts';
+import {
+  historyMessages,
+  parseArguments,
+  ToolCallCollector,
+  toolSpecs,
+  type ToolCall,
+} from '../chat/tools.ts';
 import type { AppState } from './app.svelte.ts';
+import { McpState } from './mcp.svelte.ts';
 
 export interface Draft {
   reasoning: string;
@@ -25,6 +35,10 @@ export interface ChatSettings {
   top_k: number | null;
   max_tokens: number | null;
   seed: number | null;
+  /** Offer the tools of the enabled MCP servers to the model. */
+  useTools: boolean;
+  /** Rounds of tool calls one answer may take before the loop is ended. */
+  toolRounds: number;
 }
 
 /** What the picker selected: a local model (repo id) or a profile (by id). */
@@ -39,6 +53,8 @@ const DEFAULT_SETTINGS: ChatSettings = {
   top_k: null,
   max_tokens: null,
   seed: null,
+  useTools: true,
+  toolRounds: 5,
 };
 const TITLE_LENGTH = 48;
 
@@ -62,17 +78,27 @@ export class ChatState {
   settings = $state<ChatSettings>(readJson(SETTINGS_KEY, DEFAULT_SETTINGS));
   selection = $state<Selection | null>(readJson<Selection | null>(SELECTION_KEY, null));
 
+  /** The tool being run in core between two rounds of an answer, by the name the model used. */
+  runningTool = $state<string | null>(null);
+  /** Why the tool loop ended early, or a server that could not offer its tools. */
+  toolNotice = $state<string | null>(null);
+  #looping = $state(false);
+
   readonly current = $derived(this.conversations.find((c) => c.id === this.currentId) ?? null);
-  readonly busy = $derived(this.draft !== null);
+  readonly busy = $derived(this.draft !== null || this.#looping);
 
   readonly app: AppState;
+  readonly tools: McpState;
   #abort: AbortController | null = null;
+  #stopped = false;
 
   constructor(app: AppState) {
     this.app = app;
+    this.tools = new McpState(app);
   }
 
   async init(): Promise<void> {
+    void this.tools.refresh();
     await this.#guard(async () => {
       this.conversations = await this.app.api.call('conversations.list');
       const first = this.conversations[0];
@@ -202,7 +228,9 @@ export class ChatState {
   }
 
   stop(): void {
+    this.#stopped = true;
     this.#abort?.abort();
+    void this.tools.answer('decline');
   }
 
   async #truncate(fromMessageId: number): Promise<boolean> {
@@ -217,17 +245,9 @@ export class ChatState {
     );
   }
 
-  #request(model: string): ChatRequest {
+  #request(model: string, tools: McpTool[]): ChatRequest {
     const s = this.settings;
-    const history = this.messages
-      .filter(
-        (m): m is ChatMessage & { role: 'user' | 'assistant' } =>
-          m.role === 'user' || m.role === 'assistant',
-      )
-      .map((m) => ({
-        role: m.role,
-        content: m.role === 'user' ? userContent(m.content, m.meta?.images) : m.content,
-      }));
+    const history = historyMessages(this.messages);
     const messages: ChatRequest['messages'] = s.systemPrompt.trim()
       ? [{ role: 'system', content: s.systemPrompt }, ...history]
       : history;
@@ -236,19 +256,147 @@ export class ChatState {
       const v = s[key];
       if (v !== null && Number.isFinite(v)) params[key] = v;
     }
-    return { model, messages, params };
+    return tools.length
+      ? { model, messages, params, tools: toolSpecs(tools) }
+      : { model, messages, params };
   }
 
+  /** The enabled servers' tools (starting them); a server that cannot offer them is named, not fatal. */
+  async #offeredTools(): Promise<McpTool[]> {
+    if (!this.settings.useTools || !this.tools.enabled) return [];
+    try {
+      const { tools, errors } = await this.app.api.call('mcp.tools');
+      if (errors.length)
+        this.toolNotice = errors.map((e) => `MCP server ${e.server}: ${e.message}`).join('\n');
+      return tools;
+    } catch (e) {
+      this.toolNotice = `MCP tools are unavailable: ${e instanceof Error ? e.message : String(e)}`;
+      return [];
+    }
+  }
+
+  /** Answers, running the tools the model calls and answering again, up to the set rounds. */
   async #answer(): Promise<void> {
     const conversationId = this.currentId;
     const model = this.modelName();
     this.error = null;
+    this.toolNotice = null;
     if (!conversationId) return;
     if (!model) {
       this.error = 'Pick a model or a profile first.';
       return;
     }
-    const req = this.#request(model);
+    this.#stopped = false;
+    this.#looping = true;
+    try {
+      const offered = await this.#offeredTools();
+      for (let round = 0; ; round++) {
+        const calls = await this.#answerOnce(conversationId, model, offered);
+        if (calls.length === 0) return;
+        const limit = round >= this.settings.toolRounds;
+        if (limit)
+          this.toolNotice = `Stopped after ${this.settings.toolRounds} rounds of tool calls.`;
+        for (const call of calls) {
+          // Every call gets a result in the history, so the next request is well formed.
+          const skip = limit
+            ? 'not run: the chat reached its limit of tool rounds'
+            : this.#stopped || this.currentId !== conversationId
+              ? 'not run: the user stopped the answer'
+              : null;
+          await this.#runTool(conversationId, call, offered, skip);
+        }
+        if (limit || this.#stopped || this.currentId !== conversationId) return;
+      }
+    } finally {
+      this.#looping = false;
+      this.runningTool = null;
+    }
+  }
+
+  /** One tool call: confirmed when its server asks, run in core, its result stored as a tool message. */
+  async #runTool(
+    conversationId: string,
+    call: ToolCall,
+    offered: McpTool[],
+    skip: string | null,
+  ): Promise<void> {
+    const tool = offered.find((t) => t.name === call.name);
+    const args = parseArguments(call.arguments);
+    let result: McpCallResult & { declined?: boolean };
+    if (skip !== null) result = { content: skip, isError: true, durationMs: 0, declined: true };
+    else if (!tool)
+      result = { content: `there is no tool named "${call.name}"`, isError: true, durationMs: 0 };
+    else if (!args.ok) result = { content: args.error, isError: true, durationMs: 0 };
+    else {
+      const permission =
+        this.tools.servers.find((s) => s.id === tool.serverId)?.permission ?? tool.permission;
+      const decision =
+        permission === 'allow'
+          ? 'run'
+          : await this.tools.confirm({
+              callId: call.id,
+              name: call.name,
+              serverId: tool.serverId,
+              serverName: tool.serverName,
+              arguments: call.arguments,
+            });
+      if (decision === 'decline' || this.#stopped) {
+        result = {
+          content: 'the user declined this tool call',
+          isError: true,
+          durationMs: 0,
+          declined: true,
+        };
+      } else {
+        this.runningTool = call.name;
+        try {
+          result = await this.app.api.call('mcp.call', {
+            serverId: tool.serverId,
+            tool: tool.tool,
+            arguments: args.value,
+            confirmed: true,
+          });
+        } catch (e) {
+          result = {
+            content: `the tool call failed: ${e instanceof Error ? e.message : String(e)}`,
+            isError: true,
+            durationMs: 0,
+          };
+        } finally {
+          this.runningTool = null;
+        }
+      }
+    }
+    const meta: MessageMeta = {
+      tool: {
+        callId: call.id,
+        name: call.name,
+        server: tool?.serverName ?? null,
+        arguments: call.arguments,
+        isError: result.isError,
+        durationMs: result.durationMs,
+        ...(result.declined ? { declined: true } : {}),
+      },
+    };
+    await this.#guard(async () => {
+      const m = await this.app.api.call('conversations.addMessage', {
+        conversationId,
+        role: 'tool',
+        content: result.content,
+        meta,
+      });
+      if (this.currentId === conversationId) this.messages = [...this.messages, m];
+    });
+  }
+
+  /** One request to the gateway, streamed into the draft and stored; returns the tools it called. */
+  async #answerOnce(
+    conversationId: string,
+    model: string,
+    offered: McpTool[],
+  ): Promise<ToolCall[]> {
+    const req = this.#request(model, offered);
+    const collector = new ToolCallCollector();
     const abort = new AbortController();
     this.#abort = abort;
     this.draft = {
@@ -284,7 +432,8 @@ export class ChatState {
           pieces++;
           text.push(ev);
           if (first) text.flush();
-        } else if (ev.kind === 'usage') usageTokens = ev.completionTokens;
+        } else if (ev.kind === 'toolCall') collector.push(ev);
+        else if (ev.kind === 'usage') usageTokens = ev.completionTokens;
         else if (ev.kind === 'finish') finishReason = ev.reason;
         else if (ev.kind === 'error') failure = ev.message;
       }
@@ -297,13 +446,14 @@ export class ChatState {
     this.#abort = null;
     if (conversationId !== this.currentId) {
       this.draft = null;
-      return;
+      return [];
     }
     if (failure !== null) {
       this.error = failure;
       this.draft = null;
-      return;
+      return [];
     }
+    const calls = abort.signal.aborted ? [] : collector.calls();
     const f = figures({
       start: d.startedAt,
       firstToken: d.firstToken,
@@ -315,7 +465,8 @@ export class ChatState {
     if (d.route) meta.route = d.route;
     if (finishReason) meta.finishReason = finishReason;
     if (abort.signal.aborted) meta.stopped = true;
-    await this.#guard(async () => {
+    if (calls.length) meta.toolCalls = calls;
+    const stored = await this.#guard(async () => {
       const m = await this.app.api.call('conversations.addMessage', {
         conversationId,
         role: 'assistant',
@@ -325,8 +476,10 @@ export class ChatState {
       });
       // Opening another conversation stops the answer, which is then stored while that one shows.
       if (this.currentId === conversationId) this.messages = [...this.messages, m];
+      return true;
     });
     this.draft = null;
+    return stored ? calls : [];
   }
 
   async #guard<T>(fn: () => Promise<T>): Promise<T | null> {
