@@ -39,6 +39,9 @@ export const AuditRow = z.object({
   promptTokens: z.number().nullable(),
   completionTokens: z.number().nullable(),
   streamed: z.boolean(),
+  /** Speculative decoding (Orchard's sidecar): tokens proposed and accepted; absent otherwise. */
+  specProposed: z.number().optional(),
+  specAccepted: z.number().optional(),
 });
 
 export const DailyTotalView = z.object({

@@ -15,6 +15,17 @@ export const SamplingParams = z.object({
   frequency_penalty: z.number().min(-2).max(2).optional(),
 });
 
+/**
+ * Speculative decoding (Orchard's sidecar): `"none"`, `{ method: "prompt_lookup" }` (proposals from the
+ * prompt's own n-grams) or `{ draft_model: "REPO" }` (a small model with the same tokenizer).
+ */
+export const Speculative = z.union([
+  z.literal('none'),
+  z.object({ method: z.enum(['prompt_lookup', 'none']) }).strict(),
+  z.object({ draft_model: z.string().trim().min(1).max(1024) }).strict(),
+]);
+export type Speculative = z.infer<typeof Speculative>;
+
 export const ProfileParams = SamplingParams.extend({
   system_prompt: z.string().max(100_000).optional(),
   max_tokens: z.number().int().min(1).optional(),
@@ -35,6 +46,7 @@ export const ProfileParams = SamplingParams.extend({
   context_overflow: z.enum(['refuse', 'drop_oldest']).optional(),
   /** The KV cache held in 4 or 8 bits (about a quarter or half of its memory; the group size is the engine's). */
   kv_bits: z.union([z.literal(4), z.literal(8)]).optional(),
+  speculative: Speculative.optional(),
 }).strict();
 export type ProfileParams = z.infer<typeof ProfileParams>;
 

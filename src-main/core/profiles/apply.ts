@@ -19,6 +19,8 @@ const SAMPLING = [
   'context_overflow',
   // The KV cache in 4 or 8 bits, read by the sidecar on both APIs.
   'kv_bits',
+  // Orchard's speculative decoding ("none", prompt lookup or a draft model), read on the OpenAI APIs.
+  'speculative',
 ] as const;
 
 function stopList(v: unknown): string[] {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../db/index.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';
 import { applyProfile, loadOptions, profileService, type ProfileService } from './index.ts';
+import { ProfileParams } from '#shared/contract/profiles.ts';
 
 describe('profile service', () => {
   let tmp: ReturnType<typeof makeTempDir>;
@@ -159,6 +160,20 @@ describe('applyProfile', () => {
     expect(applyProfile(dropping, { ...req, context_overflow: 'refuse' }).context_overflow).toBe(
       'refuse',
     );
+  });
+
+  it('speculative reaches the request as the profile says; the request value wins', () => {
+    const lookup = { model: 'm', params: { speculative: { method: 'prompt_lookup' as const } } };
+    const req = { model: 'p', messages: [{ role: 'user', content: 'x' }] };
+    expect(applyProfile(lookup, req).speculative).toEqual({ method: 'prompt_lookup' });
+    expect(applyProfile(lookup, { ...req, speculative: 'none' }).speculative).toBe('none');
+    expect(applyProfile({ model: 'm', params: {} }, req).speculative).toBeUndefined();
+    expect(ProfileParams.safeParse({ speculative: { draft_model: 'org/draft' } }).success).toBe(
+      true,
+    );
+    expect(ProfileParams.safeParse({ speculative: 'none' }).success).toBe(true);
+    expect(ProfileParams.safeParse({ speculative: { method: 'fast' } }).success).toBe(false);
+    expect(ProfileParams.safeParse({ speculative: { draft_model: '' } }).success).toBe(false);
   });
 
   it('loadOptions maps keep-loaded, idle TTL and context length', () => {

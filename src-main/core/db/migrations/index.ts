@@ -8,6 +8,17 @@ import { migration as m005 } from './005_downloads.ts';
 import { migration as m006 } from './006_message_meta.ts';
 import { migration as m007 } from './007_responses.ts';
 import { migration as m008 } from './008_mcp.ts';
+import { migration as m009 } from './009_speculative.ts';
 
 export type { Migration } from './types.ts';
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008];
+export const MIGRATIONS: readonly Migration[] = [
+  m001,
+  m002,
+  m003,
+  m004,
+  m005,
+  m006,
+  m007,
+  m008,
+  m009,
+];

@@ -239,6 +239,10 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
             const u: Usage = outcome.usage();
             row.promptTokens = u.promptTokens;
             row.completionTokens = u.completionTokens;
+            if (u.specProposed != null) {
+              row.specProposed = u.specProposed;
+              row.specAccepted = u.specAccepted ?? 0;
+            }
             return;
           }
         }
@@ -249,6 +253,10 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
           row.ttftMs = Math.round(performance.now() - t0);
           row.promptTokens = outcome.usage.promptTokens;
           row.completionTokens = outcome.usage.completionTokens;
+          if (outcome.usage.specProposed != null) {
+            row.specProposed = outcome.usage.specProposed;
+            row.specAccepted = outcome.usage.specAccepted ?? 0;
+          }
           sendJson(res, outcome.status, outcome.body, {
             ...baseHeaders,
             'x-orchard-route': cand.label,

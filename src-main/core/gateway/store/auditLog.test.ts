@@ -8,6 +8,7 @@ import { makeTempDir } from '../../../../test-support/tmp.ts';
 import { AUDIT_CRASH_CHILD } from '../../../../test-support/crash/index.ts';
 import { tsxArgv } from '../../../../test-support/tsx.ts';
 import { createAuditLog, EXPORT_FIELDS, type AuditRecord } from './auditLog.ts';
+import { usageOf } from '../translate/usage.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 10, 12);
@@ -76,6 +77,28 @@ describe('audit log', () => {
     expect(audit.query()).toEqual([r]);
     const cols = (db.pragma('table_info(audit_log)') as Array<{ name: string }>).map((c) => c.name);
     for (const c of cols) expect(c).not.toMatch(/prompt$|completion$|content|text|message/);
+  });
+
+  it('keeps speculative counts on the rows that have them, and only there', () => {
+    const audit = createAuditLog(db, { flushMs: 60_000 });
+    const spec = rec(1, { specProposed: 120, specAccepted: 97 });
+    const plain = rec(2);
+    audit.record(spec);
+    audit.record(plain);
+    audit.close();
+    expect(audit.query()).toEqual([plain, spec]);
+    expect(
+      usageOf('openai', {
+        usage: {
+          completion_tokens: 5,
+          orchard: { speculative: { method: 'prompt_lookup', proposed: 9, accepted: 4 } },
+        },
+      }),
+    ).toEqual({ promptTokens: null, completionTokens: 5, specProposed: 9, specAccepted: 4 });
+    expect(usageOf('openai', { usage: { completion_tokens: 5 } })).toEqual({
+      promptTokens: null,
+      completionTokens: 5,
+    });
   });
 
   it('filters by time, model, key, endpoint, status, errors and fallbacks, newest first with paging', () => {

@@ -20,6 +20,9 @@ export interface AuditRecord {
   promptTokens: number | null;
   completionTokens: number | null;
   streamed: boolean;
+  /** Speculative decoding: tokens proposed and accepted; absent when the request did not speculate. */
+  specProposed?: number;
+  specAccepted?: number;
 }
 
 export interface AuditFilter {
@@ -56,7 +59,8 @@ export interface Retention {
 
 const COLUMNS = `request_id AS requestId, ts, client, api_key_id AS apiKeyId, api AS endpoint, model, route,
   fallback, backend_model AS backendModel, status, error_code AS errorCode, ttft_ms AS ttftMs,
-  latency_ms AS durationMs, prompt_tokens AS promptTokens, completion_tokens AS completionTokens, streamed`;
+  latency_ms AS durationMs, prompt_tokens AS promptTokens, completion_tokens AS completionTokens, streamed,
+  spec_proposed AS specProposed, spec_accepted AS specAccepted`;
 
 export const EXPORT_FIELDS: ReadonlyArray<keyof AuditRecord> = [
   'requestId',
@@ -81,10 +85,12 @@ type RawRecord = Omit<AuditRecord, 'fallback' | 'streamed'> & {
   fallback: number;
   streamed: number;
 };
-const fromRaw = (r: RawRecord): AuditRecord => ({
+// The speculative counts appear only on rows that have them, so other rows read as before.
+const fromRaw = ({ specProposed, specAccepted, ...r }: RawRecord): AuditRecord => ({
   ...r,
   fallback: r.fallback === 1,
   streamed: r.streamed === 1,
+  ...(specProposed != null ? { specProposed, specAccepted: specAccepted ?? 0 } : {}),
 });
 
 function where(f: AuditFilter): { sql: string; params: Record<string, unknown> } {
@@ -143,14 +149,21 @@ export function createAuditLog(
   const now = opts.now ?? Date.now;
   const insert = db.prepare(
     `INSERT INTO audit_log (request_id, ts, client, api_key_id, api, model, route, fallback, backend_model, status,
-       error_code, ttft_ms, latency_ms, prompt_tokens, completion_tokens, streamed)
+       error_code, ttft_ms, latency_ms, prompt_tokens, completion_tokens, streamed, spec_proposed, spec_accepted)
      VALUES (@requestId, @ts, @client, @apiKeyId, @endpoint, @model, @route, @fallback, @backendModel, @status,
-       @errorCode, @ttftMs, @durationMs, @promptTokens, @completionTokens, @streamed)`,
+       @errorCode, @ttftMs, @durationMs, @promptTokens, @completionTokens, @streamed, @specProposed,
+       @specAccepted)`,
   );
   let buffer: AuditRecord[] = [];
   const writeAll = db.transaction((rows: AuditRecord[]) => {
     for (const r of rows)
-      insert.run({ ...r, fallback: r.fallback ? 1 : 0, streamed: r.streamed ? 1 : 0 });
+      insert.run({
+        ...r,
+        fallback: r.fallback ? 1 : 0,
+        streamed: r.streamed ? 1 : 0,
+        specProposed: r.specProposed ?? null,
+        specAccepted: r.specAccepted ?? null,
+      });
   });
   const flush = (): number => {
     if (buffer.length === 0) return 0;

@@ -6,6 +6,18 @@ import type { AUsage, Json, OAUsage } from './shapes.ts';
 export interface Usage {
   promptTokens: number | null;
   completionTokens: number | null;
+  /** Speculative decoding's counts, from the sidecar's `usage.orchard.speculative`. */
+  specProposed?: number | null;
+  specAccepted?: number | null;
+}
+
+/** Proposed/accepted counts of a sidecar usage that speculated; {} otherwise. */
+export function speculativeOf(u: Json): Pick<Usage, 'specProposed' | 'specAccepted'> {
+  const orchard = u.orchard as Json | undefined;
+  const spec = (orchard?.speculative ?? undefined) as Json | undefined;
+  const proposed = num(spec?.proposed);
+  if (proposed === null) return {};
+  return { specProposed: proposed, specAccepted: num(spec?.accepted) ?? 0 };
 }
 
 export function num(v: unknown): number | null {
@@ -48,5 +60,9 @@ export function usageOf(protocol: Protocol, body: Json): Usage {
       completionTokens: num(u.output_tokens),
     };
   }
-  return { promptTokens: num(u.prompt_tokens), completionTokens: num(u.completion_tokens) };
+  return {
+    promptTokens: num(u.prompt_tokens),
+    completionTokens: num(u.completion_tokens),
+    ...speculativeOf(u),
+  };
 }
