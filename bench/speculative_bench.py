@@ -69,7 +69,7 @@ if __name__ == "__main__":
 '''
 # Worded so the 135M starter follows it (it copies the file; whether it makes the edit is its own affair).
 EDIT_PROMPT = "```python\n" + CODE + "```\n\nCopy the code above exactly, but write 5 instead of 2 in the pear line."
-NO_REPEAT_PROMPT = "Write a short poem about autumn rain, then explain its imagery in two sentences."
+NO_REPEAT_PROMPT = "In one paragraph, explain how photosynthesis turns sunlight into sugar in a leaf."
 
 
 def stream(client: httpx.Client, base: str, headers: dict, prompt: str, max_tokens: int, spec) -> dict:
