@@ -12,6 +12,7 @@ const EXPECTED_TABLES = [
   'conversations',
   'download_files',
   'downloads',
+  'mcp_servers',
   'messages',
   'models',
   'profiles',
