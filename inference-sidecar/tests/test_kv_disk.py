@@ -39,6 +39,17 @@ def test_prefix_read_back_after_restart(make_sidecar, llama, tmp_path):
     assert sc.events("kv_disk_read")[0]["tokens"] == 512
 
 
+def test_prefix_read_back_after_an_eviction(make_sidecar, llama, tmp_path):
+    model = llama["repo_id"]
+    sc = make_sidecar(["--kv-dir", str(tmp_path)])
+    first = _complete(sc, model)
+    sc.wait_events("kv_disk_written", count=2, timeout=30)
+    assert sc.client.post("/admin/models/unload", json={"model": model}).status_code == 200
+    again = _complete(sc, model)  # loaded again just in time; its memory cache went with the unload
+    assert again["usage"]["prompt_tokens_details"]["cached_tokens"] == 512
+    assert again["choices"][0]["text"] == first["choices"][0]["text"]
+
+
 def test_corrupt_and_foreign_files_are_ignored_and_removed(make_sidecar, llama, tmp_path):
     model = llama["repo_id"]
     first, _ = _warm_disk(make_sidecar, tmp_path, model)
