@@ -293,9 +293,11 @@ export class ChatState {
       for (let round = 0; ; round++) {
         const calls = await this.#answerOnce(conversationId, model, offered);
         if (calls.length === 0) return;
-        const limit = round >= this.settings.toolRounds;
-        if (limit)
-          this.toolNotice = `Stopped after ${this.settings.toolRounds} rounds of tool calls.`;
+        // A cleared or nonsense field in the panel falls back to the default rather than to zero.
+        const set = this.settings.toolRounds;
+        const rounds = Number.isInteger(set) && set >= 1 ? set : DEFAULT_SETTINGS.toolRounds;
+        const limit = round >= rounds;
+        if (limit) this.toolNotice = `Stopped after ${rounds} rounds of tool calls.`;
         for (const call of calls) {
           // Every call gets a result in the history, so the next request is well formed.
           const skip = limit
