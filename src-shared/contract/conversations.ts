@@ -16,6 +16,9 @@ export const MessageMeta = z
     reasoningMs: z.number().min(0).optional(),
     finishReason: z.string().max(64).optional(),
     stopped: z.boolean().optional(),
+    /** Speculative decoding: tokens proposed and accepted for this answer (Orchard's sidecar). */
+    specProposed: z.number().int().min(0).optional(),
+    specAccepted: z.number().int().min(0).optional(),
     /** A user message's attached pictures (scaled down in the renderer), sent as image_url parts. */
     images: z
       .array(

@@ -44,6 +44,27 @@ describe('readSse', () => {
     expect(await collect([text.replace(/\n/g, '\r\n')])).toEqual(expected);
   });
 
+  it('reads speculative decoding counts from the usage, only when present', () => {
+    const usage = {
+      prompt_tokens: 4,
+      completion_tokens: 20,
+      orchard: {
+        speculative: { method: 'prompt_lookup', applied: true, proposed: 30, accepted: 17 },
+      },
+    };
+    expect(parseChunk(JSON.stringify({ choices: [], usage }))).toEqual([
+      {
+        kind: 'usage',
+        completionTokens: 20,
+        promptTokens: 4,
+        spec: { proposed: 30, accepted: 17 },
+      },
+    ]);
+    expect(parseChunk(JSON.stringify({ choices: [], usage: { completion_tokens: 3 } }))).toEqual([
+      { kind: 'usage', completionTokens: 3, promptTokens: null },
+    ]);
+  });
+
   it('keeps multi-byte characters split across chunks intact', async () => {
     const bytes = new TextEncoder().encode(
       frame({ choices: [{ delta: { content: 'héllo 🌳' } }] }),

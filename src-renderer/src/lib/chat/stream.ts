@@ -6,7 +6,13 @@ export type StreamEvent =
   | { kind: 'reasoning'; text: string }
   | { kind: 'content'; text: string }
   | { kind: 'finish'; reason: string }
-  | { kind: 'usage'; completionTokens: number; promptTokens: number | null }
+  | {
+      kind: 'usage';
+      completionTokens: number;
+      promptTokens: number | null;
+      /** Speculative decoding's counts, when the sidecar speculated. */
+      spec?: { proposed: number; accepted: number };
+    }
   /** A piece of a tool call: `index` says which call; id and name come first, arguments in pieces. */
   | { kind: 'toolCall'; index: number; id?: string; name?: string; arguments?: string }
   | { kind: 'error'; message: string };
@@ -25,7 +31,11 @@ interface Chunk {
     };
     finish_reason?: string | null;
   }>;
-  usage?: { completion_tokens?: number; prompt_tokens?: number } | null;
+  usage?: {
+    completion_tokens?: number;
+    prompt_tokens?: number;
+    orchard?: { speculative?: { proposed?: number; accepted?: number } };
+  } | null;
   error?: { message?: string } | string;
 }
 
@@ -63,10 +73,14 @@ export function parseChunk(data: string): StreamEvent[] {
     if (choice.finish_reason) out.push({ kind: 'finish', reason: choice.finish_reason });
   }
   if (chunk.usage && typeof chunk.usage.completion_tokens === 'number') {
+    const spec = chunk.usage.orchard?.speculative;
     out.push({
       kind: 'usage',
       completionTokens: chunk.usage.completion_tokens,
       promptTokens: chunk.usage.prompt_tokens ?? null,
+      ...(typeof spec?.proposed === 'number'
+        ? { spec: { proposed: spec.proposed, accepted: spec.accepted ?? 0 } }
+        : {}),
     });
   }
   return out;

@@ -305,6 +305,40 @@ describe('ChatState', () => {
       await sent;
     });
 
+    it('sends the speculative setting and keeps the answer’s accepted/proposed counts', async () => {
+      const { chat, stored } = await ready();
+      chat.selection = { kind: 'model', id: 'org/m' };
+      chat.settings = { ...chat.settings, speculative: 'prompt_lookup' };
+      const sent = chat.send('Copy this');
+      await settle();
+      const a = gw.answers[0]!;
+      expect(a.body.speculative).toEqual({ method: 'prompt_lookup' });
+      a.send(delta({ content: 'Copied.' }, 'stop'));
+      a.send({
+        choices: [],
+        usage: {
+          completion_tokens: 12,
+          prompt_tokens: 9,
+          orchard: {
+            speculative: { method: 'prompt_lookup', applied: true, proposed: 10, accepted: 8 },
+          },
+        },
+      });
+      a.end();
+      await sent;
+      expect(stored().at(-1)?.meta).toMatchObject({
+        tokens: 12,
+        specProposed: 10,
+        specAccepted: 8,
+      });
+      chat.settings = { ...chat.settings, speculative: 'draft_model', draftModel: ' org/draft ' };
+      const again = chat.send('Once more');
+      await settle();
+      expect(gw.answers[1]!.body.speculative).toEqual({ draft_model: 'org/draft' });
+      gw.answers[1]!.end();
+      await again;
+    });
+
     it('sends nothing that is only whitespace, and nothing while an answer streams', async () => {
       const { chat, stored } = await ready();
       chat.selection = { kind: 'model', id: 'org/m' };

@@ -39,6 +39,10 @@ export interface ChatSettings {
   useTools: boolean;
   /** Rounds of tool calls one answer may take before the loop is ended. */
   toolRounds: number;
+  /** Speculative decoding: the model's or profile's default, none, prompt lookup, or a draft model. */
+  speculative: 'default' | 'none' | 'prompt_lookup' | 'draft_model';
+  /** The draft model's repo id when `speculative` is `draft_model`. */
+  draftModel: string;
 }
 
 /** What the picker selected: a local model (repo id) or a profile (by id). */
@@ -55,6 +59,8 @@ const DEFAULT_SETTINGS: ChatSettings = {
   seed: null,
   useTools: true,
   toolRounds: 5,
+  speculative: 'default',
+  draftModel: '',
 };
 const TITLE_LENGTH = 48;
 
@@ -256,6 +262,10 @@ export class ChatState {
       const v = s[key];
       if (v !== null && Number.isFinite(v)) params[key] = v;
     }
+    if (s.speculative === 'none') params.speculative = 'none';
+    else if (s.speculative === 'prompt_lookup') params.speculative = { method: 'prompt_lookup' };
+    else if (s.speculative === 'draft_model' && s.draftModel.trim())
+      params.speculative = { draft_model: s.draftModel.trim() };
     return tools.length
       ? { model, messages, params, tools: toolSpecs(tools) }
       : { model, messages, params };
@@ -414,6 +424,7 @@ export class ChatState {
     const d = this.draft;
     let pieces = 0;
     let usageTokens: number | null = null;
+    let spec: { proposed: number; accepted: number } | null = null;
     let finishReason: string | undefined;
     let failure: string | null = null;
     // Text reaches the page through the pacer, each batch drawn before the next is taken.
@@ -435,8 +446,10 @@ export class ChatState {
           text.push(ev);
           if (first) text.flush();
         } else if (ev.kind === 'toolCall') collector.push(ev);
-        else if (ev.kind === 'usage') usageTokens = ev.completionTokens;
-        else if (ev.kind === 'finish') finishReason = ev.reason;
+        else if (ev.kind === 'usage') {
+          usageTokens = ev.completionTokens;
+          spec = ev.spec ?? null;
+        } else if (ev.kind === 'finish') finishReason = ev.reason;
         else if (ev.kind === 'error') failure = ev.message;
       }
     } catch (e) {
@@ -467,6 +480,10 @@ export class ChatState {
     if (d.route) meta.route = d.route;
     if (finishReason) meta.finishReason = finishReason;
     if (abort.signal.aborted) meta.stopped = true;
+    if (spec) {
+      meta.specProposed = spec.proposed;
+      meta.specAccepted = spec.accepted;
+    }
     if (calls.length) meta.toolCalls = calls;
     const stored = await this.#guard(async () => {
       const m = await this.app.api.call('conversations.addMessage', {
