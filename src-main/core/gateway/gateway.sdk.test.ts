@@ -125,6 +125,37 @@ describe('official SDKs through the gateway to the real sidecar', () => {
     ).toBe(true);
   });
 
+  it('speculative decoding: same greedy answer as plain, counts in usage and on the audit row', async () => {
+    const base = {
+      model: 'orchard-fixtures/random-llama',
+      temperature: 0,
+      max_tokens: 32,
+      messages: [{ role: 'user' as const, content: 'one two three four '.repeat(8) }],
+    };
+    const spec = { speculative: { method: 'prompt_lookup' } };
+    const plain = await oa.chat.completions.create(base);
+    const fast = await oa.chat.completions.create({ ...base, ...spec } as typeof base);
+    expect(fast.choices[0]!.message.content).toBe(plain.choices[0]!.message.content);
+    const counts = (fast.usage as unknown as { orchard: { speculative: Record<string, number> } })
+      .orchard.speculative;
+    expect(counts.proposed).toBeGreaterThan(0);
+    expect(fast.usage?.completion_tokens_details?.accepted_prediction_tokens).toBe(counts.accepted);
+    let text = '';
+    for await (const c of await oa.chat.completions.create({
+      ...base,
+      ...spec,
+      stream: true,
+    } as typeof base & { stream: true }))
+      text += c.choices[0]?.delta?.content ?? '';
+    expect(text).toBe(plain.choices[0]!.message.content);
+    const audited = rows().filter((r) => r.model === base.model && r.specProposed !== undefined);
+    expect(audited.map((r) => r.streamed).sort()).toEqual([false, true]);
+    for (const r of audited)
+      expect(r).toMatchObject({ specProposed: counts.proposed, specAccepted: counts.accepted });
+    const plainRow = rows().find((r) => r.model === base.model && r.specProposed === undefined);
+    expect(plainRow?.completionTokens).toBe(plain.usage!.completion_tokens);
+  });
+
   it('tools: the same tool-call answer as the sidecar, streaming and not', async () => {
     const tools = hermes().tools as unknown as OpenAI.ChatCompletionTool[];
     const req = {
