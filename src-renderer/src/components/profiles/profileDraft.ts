@@ -29,6 +29,8 @@ export interface Draft {
   keep_loaded: boolean;
   tool_format: string;
   context_overflow: 'refuse' | 'drop_oldest';
+  speculative: 'default' | 'none' | 'prompt_lookup' | 'draft_model';
+  draft_model: string;
 }
 
 export function toDraft(p?: { name: string; model: string; params: ProfileParams }): Draft {
@@ -46,7 +48,17 @@ export function toDraft(p?: { name: string; model: string; params: ProfileParams
     keep_loaded: params.keep_loaded ?? false,
     tool_format: params.tool_format ?? '',
     context_overflow: params.context_overflow ?? 'refuse',
+    ...speculativeDraft(params.speculative),
   };
+}
+
+function speculativeDraft(
+  s: ProfileParams['speculative'],
+): Pick<Draft, 'speculative' | 'draft_model'> {
+  if (s === undefined) return { speculative: 'default', draft_model: '' };
+  if (s === 'none') return { speculative: 'none', draft_model: '' };
+  if ('draft_model' in s) return { speculative: 'draft_model', draft_model: s.draft_model };
+  return { speculative: s.method, draft_model: '' };
 }
 
 export type DraftResult = { ok: true; value: ProfileInput } | { ok: false; errors: FieldErrors };
@@ -72,6 +84,12 @@ export function fromDraft(d: Draft): DraftResult {
   if (d.keep_loaded) params.keep_loaded = true;
   if (d.tool_format.trim() !== '') params.tool_format = d.tool_format.trim();
   if (d.context_overflow === 'drop_oldest') params.context_overflow = 'drop_oldest';
+  if (d.speculative === 'none') params.speculative = 'none';
+  else if (d.speculative === 'prompt_lookup') params.speculative = { method: 'prompt_lookup' };
+  else if (d.speculative === 'draft_model') {
+    if (d.draft_model.trim() === '') errors.speculative = 'Name the draft model (a repo id).';
+    else params.speculative = { draft_model: d.draft_model.trim() };
+  }
   const parsed = ProfileInput.safeParse({ name: d.name, model: d.model, params });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) errors[fieldOf(issue.path)] ??= humanize(issue);
