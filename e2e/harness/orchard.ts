@@ -18,6 +18,7 @@ import { connectRpc, type RpcClient } from '../../src-main/core/rpc/client.ts';
 import { CHROMIUM, CHROMIUM_ARGS, electronBinary, electronMode, electronSqlite } from './env.ts';
 
 export const ARTIFACTS = path.join(REPO_ROOT, 'e2e', 'artifacts');
+export const README_SHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 
 export interface Orchard {
   page: Page;
@@ -29,6 +30,9 @@ export interface Orchard {
   rpc: RpcClient;
   home: string;
   screenshot(name: string): Promise<void>;
+  /** A README picture: taken like any screenshot, and written to docs/screenshots/<file>.png as well when
+   * ORCHARD_README_SHOTS=1 (so a normal run leaves the tracked pictures alone). */
+  readmeShot(file: string): Promise<void>;
   /** The system clipboard's text (through Electron's clipboard module in Electron mode). */
   readClipboard(): Promise<string>;
   stop(): Promise<void>;
@@ -154,6 +158,11 @@ export async function launchOrchard(opts: {
       await page.screenshot({
         path: path.join(ARTIFACTS, `${opts.name}-${String(shot).padStart(2, '0')}-${name}.png`),
       });
+    },
+    async readmeShot(file) {
+      await this.screenshot(`readme-${file}`);
+      if (process.env.ORCHARD_README_SHOTS === '1')
+        await page.screenshot({ path: path.join(README_SHOTS, `${file}.png`) });
     },
     async stop() {
       rpc.close();
