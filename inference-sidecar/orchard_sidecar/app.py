@@ -26,6 +26,7 @@ from .pool import DEFAULT_MAX_MODELS, Pool
 from .prefix_cache import DEFAULT_PREFIX_CACHE_BYTES
 from .protocol import anthropic as anthropic_protocol
 from .routes import admin, anthropic, health, openai
+from .serving.embeddings import EmbeddingBatcher
 
 
 @dataclass
@@ -50,6 +51,7 @@ class SidecarState:
     engine: Engine
     pool: Pool
     manager: ModelManager
+    embeddings: EmbeddingBatcher
 
 
 _TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "literal"}
@@ -113,7 +115,8 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def create_app(settings: Settings):
     engine = Engine(settings.prefix_cache_bytes, DiskPrefixStore(settings.kv_dir, settings.kv_disk_bytes))
     pool = Pool(engine, settings.memory_limit, settings.max_models, settings.cpu_weights)
-    state = SidecarState(settings, engine, pool, ModelManager(engine, pool, settings.cache_dir))
+    state = SidecarState(settings, engine, pool, ModelManager(engine, pool, settings.cache_dir),
+                         EmbeddingBatcher(engine))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):

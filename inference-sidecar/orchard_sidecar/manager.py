@@ -10,8 +10,9 @@ import contextlib
 import time
 from pathlib import Path
 
-from . import registry
+from . import embeddings, registry
 from .engine import Engine
+from .errors import bad_request
 from .log import log
 from .pool import LoadedModel, LoadOptions, Pool
 
@@ -27,9 +28,22 @@ class ModelManager:
         self._settings: dict[str, LoadOptions] = {}
         self._reaper: asyncio.Task | None = None
 
-    async def acquire(self, name: str) -> LoadedModel:
-        """The loaded model for a request (loading it just in time), marked as in use."""
+    async def acquire(self, name: str, purpose: str = "generate") -> LoadedModel:
+        """The loaded model for a request (loading it just in time), marked as in use.
+
+        `purpose` ("generate" or "embed") must suit the model's kind, checked from its files before a
+        load: a chat request never loads an embedding model only to be refused.
+        """
         lm = self.pool.models.get(name)
+        embedder = lm.kind == "embeddings" if lm is not None else \
+            embeddings.is_embedding_model(registry.resolve(name, self.cache_dir).path)
+        if embedder and purpose != "embed":
+            raise bad_request(f"'{name}' is an embedding model: it has no text generation. "
+                              "Call POST /v1/embeddings with it instead.", "model", "model_not_generative")
+        if not embedder and purpose == "embed":
+            raise bad_request(f"'{name}' is not an embedding model: it generates text. Use a sentence "
+                              "embedding model (such as sentence-transformers/all-MiniLM-L6-v2) for "
+                              "/v1/embeddings.", "model", "model_not_embedding")
         if lm is None:
             lm = await self._load_once(name, self._settings.get(name, LoadOptions()))
         lm.users += 1

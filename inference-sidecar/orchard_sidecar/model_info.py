@@ -12,12 +12,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .embeddings import is_embedding_model
 from .pool import context_window
 from .text.reasoning import detect_reasoning_format
 from .text.tool_parsers import detect_tool_format
 from .vision.loader import KIND_VISION, model_kind
 
-_FILES = ("config.json", "tokenizer_config.json", "chat_template.jinja", "chat_template.json")
+_FILES = ("config.json", "tokenizer_config.json", "chat_template.jinja", "chat_template.json", "modules.json")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ def capabilities(reasoning: Any, tools: Any) -> tuple[str, ...]:
     (or vocabulary) has the markup the sidecar parses."""
     return ("completion", *(("tools",) if tools else ()), *(("thinking",) if reasoning else ()))
 
+
+EMBEDDING_CAPABILITIES = ("embeddings",)
 
 _cache: dict[str, tuple[tuple, ModelInfo]] = {}
 _lock = threading.Lock()
@@ -92,8 +95,9 @@ def _read(folder: Path) -> ModelInfo:
         context_window=context_window(config),
         quantization=_quantization(config),
         dtype=dtype if isinstance(dtype, str) else None,
-        capabilities=capabilities(detect_reasoning_format(template, vocab),
-                                  detect_tool_format(template, vocab, tok)),
+        # An embedding model makes vectors only: "embeddings" (Ollama's API says "embedding").
+        capabilities=EMBEDDING_CAPABILITIES if is_embedding_model(folder) else
+        capabilities(detect_reasoning_format(template, vocab), detect_tool_format(template, vocab, tok)),
     )
 
 

@@ -134,7 +134,28 @@ def test_bad_speculative_fields_are_clear_errors(sidecar, spec, param):
     assert bad.status_code == 400
 
 
-def test_greedy_parity_on_smollm2(make_sidecar, starter_repo):
+def _smollm2_draft(starter, folder) -> str:
+    """A real draft for SmolLM2: its own first 8 of 30 layers, so the same tokenizer (and a poor guesser).
+    A model folder outside the shared HF cache, named by its absolute path, so no listing changes."""
+    import json
+    from pathlib import Path
+
+    import mlx.core as mx
+
+    snap, out = Path(starter), Path(folder)
+    weights = mx.load(str(snap / "model.safetensors"))
+    keep = {k: v for k, v in weights.items()
+            if not (k.startswith("model.layers.") and int(k.split(".")[2]) >= 8)}
+    config = {**json.loads((snap / "config.json").read_text()), "num_hidden_layers": 8}
+    mx.save_safetensors(str(out / "model.safetensors"), keep, metadata={"format": "mlx"})
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        (out / name).write_bytes((snap / name).read_bytes())
+    (out / "config.json").write_text(json.dumps(config))
+    return str(out)
+
+
+def test_greedy_parity_on_smollm2(make_sidecar, starter, starter_repo, tmp_path):
+    draft = _smollm2_draft(starter, tmp_path)
     sc = make_sidecar()
     code = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(6))
     content = "```python\n" + code + "```\nCopy the code above exactly."
@@ -143,6 +164,11 @@ def test_greedy_parity_on_smollm2(make_sidecar, starter_repo):
     assert _text(fast) == _text(plain)
     got = fast["usage"]["orchard"]["speculative"]
     assert got["accepted"] > 0  # it copies, so lookups are kept
+    drafted = _chat(sc, starter_repo, content, {"draft_model": draft}, max_tokens=48)
+    assert _text(drafted) == _text(plain)
+    assert drafted["usage"]["orchard"]["speculative"]["proposed"] > 0
+    held = [m["id"] for m in sc.client.get("/admin/memory").json()["models"]]
+    assert draft in held  # a pool entry of its own: its memory is counted
     no_rep = "Name one colour."
     assert _text(_chat(sc, starter_repo, no_rep, {"method": "prompt_lookup"}, max_tokens=24)) == _text(
         _chat(sc, starter_repo, no_rep, max_tokens=24))

@@ -134,3 +134,21 @@ class ChatCompletionRequest(SamplingFields):
 class CompletionRequest(SamplingFields):
     prompt: Annotated[str, Field(min_length=1)] | Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)]
     echo: Literal[False] = False
+
+
+# OpenAI's limit on inputs per embeddings request.
+MAX_EMBEDDING_INPUTS = 2048
+_TokenIds = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)]
+
+
+class EmbeddingRequest(_Body):
+    """POST /v1/embeddings: text(s) or token-id array(s) of the model's own tokenizer."""
+
+    model: Annotated[str, Field(min_length=1, max_length=1024)]
+    input: (str | Annotated[list[str], Field(min_length=1, max_length=MAX_EMBEDDING_INPUTS)] | _TokenIds
+            | Annotated[list[_TokenIds], Field(min_length=1, max_length=MAX_EMBEDDING_INPUTS)])
+    encoding_format: Literal["float", "base64"] = "float"
+    dimensions: Annotated[int, Field(ge=1)] | None = None
+    # Orchard extension (Ollama's `truncate`): an input over the model's length is cut (true, as
+    # sentence-transformers does) or refused with a 400 (false).
+    truncate: bool = True

@@ -16,7 +16,7 @@ from pathlib import Path
 import mlx.core as mx
 from fastapi import APIRouter, Request
 
-from .. import model_info, registry
+from .. import embeddings, model_info, registry
 from ..errors import ApiError, bad_request, not_found
 from ..pool import LoadedModel, LoadOptions
 from ..protocol.admin import (
@@ -84,6 +84,7 @@ def supported_model_types() -> tuple[str, ...]:
         if is_model and not _missing_import(src):
             found.add(info.name)
     found |= {alias for alias, target in MODEL_REMAPPING.items() if target in found}
+    found |= set(embeddings.SUPPORTED_TYPES)  # run by orchard_sidecar.embeddings, not mlx-lm
     found |= vision_model_types()  # loaded through mlx-vlm (see vision/loader.py)
     return tuple(sorted(found))
 
@@ -113,9 +114,12 @@ async def models(request: Request) -> ModelsResponse:
     loaded = {lm.name: lm for lm in state.pool.snapshot()}
     rows = await asyncio.to_thread(_disk_rows, state.settings.cache_dir, list(loaded.values()))
     for name, lm in loaded.items():
-        text = model_text(lm.tokenizer)  # the live tokenizer knows its whole vocabulary
-        rows[name].update(loaded=True, capabilities=list(model_info.capabilities(text.reasoning, text.tools)),
-                          **_loaded_view(lm, state.engine))
+        if lm.kind == "embeddings":
+            caps = model_info.EMBEDDING_CAPABILITIES
+        else:
+            text = model_text(lm.tokenizer)  # the live tokenizer knows its whole vocabulary
+            caps = model_info.capabilities(text.reasoning, text.tools)
+        rows[name].update(loaded=True, capabilities=list(caps), **_loaded_view(lm, state.engine))
         if lm.kind == KIND_VISION:
             rows[name]["capabilities"].append("vision")
     for row in rows.values():

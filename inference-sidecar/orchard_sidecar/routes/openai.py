@@ -1,4 +1,4 @@
-"""OpenAI-compatible routes: /v1/models, /v1/chat/completions, /v1/completions."""
+"""OpenAI-compatible routes: /v1/models, /v1/chat/completions, /v1/completions, /v1/embeddings."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import asyncio
 from fastapi import APIRouter, Request
 
 from .. import registry
-from ..protocol.openai import ChatCompletionRequest, CompletionRequest
+from ..protocol.openai import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
 from ..serving.completions import complete
+from ..serving.embeddings import create_embeddings
 
 router = APIRouter()
 
@@ -34,3 +35,8 @@ async def chat_completions(request: Request, body: ChatCompletionRequest):
 @router.post("/v1/completions")
 async def completions(request: Request, body: CompletionRequest):
     return await complete(request, body, chat=False)
+
+
+@router.post("/v1/embeddings")
+async def embeddings(request: Request, body: EmbeddingRequest) -> dict:
+    return await create_embeddings(request, body)

