@@ -21,6 +21,7 @@ const benches = [
   ['sidecar', py, [join(root, 'bench', 'sidecar_bench.py'), '--cache', cache]],
   ['kv', py, [join(root, 'bench', 'kv_bench.py'), '--cache', cache]],
   ['speculative', py, [join(root, 'bench', 'speculative_bench.py'), '--cache', cache]],
+  ['embeddings', py, [join(root, 'bench', 'embeddings_bench.py'), '--cache', cache]],
   ['gateway', process.execPath, ['--import', 'tsx', join(root, 'bench', 'gateway_bench.mjs')]],
   ['downloads', process.execPath, ['--import', 'tsx', join(root, 'bench', 'download_bench.ts')]],
 ];
