@@ -13,6 +13,7 @@ from pathlib import Path
 from . import embeddings, registry
 from .engine import Engine
 from .errors import bad_request
+from .load_progress import LoadProgress
 from .log import log
 from .pool import LoadedModel, LoadOptions, Pool
 
@@ -25,6 +26,7 @@ class ModelManager:
         self.pool = pool
         self.cache_dir = cache_dir
         self._inflight: dict[str, asyncio.Future] = {}
+        self._progress: dict[str, LoadProgress] = {}  # same keys as _inflight
         self._settings: dict[str, LoadOptions] = {}
         self._reaper: asyncio.Task | None = None
 
@@ -66,6 +68,18 @@ class ModelManager:
         """Names whose load is under way (as requested: a repo id or a path)."""
         return sorted(self._inflight)
 
+    def load_progress(self) -> list[dict]:
+        """Bytes of weights read so far for each load under way."""
+        return [self._progress[name].row() for name in sorted(self._progress)]
+
+    def cancel_load(self, name: str) -> bool:
+        """Stops a load under way between two tensors; every caller waiting on it gets load_cancelled."""
+        progress = self._progress.get(name)
+        if progress is None:
+            return False
+        progress.cancel.set()
+        return True
+
     async def unload(self, name: str) -> bool:
         return await self.engine.call(self.pool.unload, name)
 
@@ -73,9 +87,15 @@ class ModelManager:
         fut = self._inflight.get(name)
         if fut is None:
             disk = registry.resolve(name, self.cache_dir)
-            fut = asyncio.ensure_future(self.engine.call(self.pool.load, disk, options))
+            progress = self._progress[name] = LoadProgress(name)
+            fut = asyncio.ensure_future(self.engine.call(self.pool.load, disk, options, progress))
             self._inflight[name] = fut
-            fut.add_done_callback(lambda _: self._inflight.pop(name, None))
+
+            def done(_) -> None:
+                self._inflight.pop(name, None)
+                self._progress.pop(name, None)
+
+            fut.add_done_callback(done)
         # shield: one caller going away must not cancel the load the others wait for.
         return await asyncio.shield(fut)
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import mlx.core as mx
-import mlx_lm
 
 from . import cpu_weights, embeddings
 from .errors import bad_request, insufficient_memory
+from .load_progress import LoadCancelled, LoadProgress, load_cancelled, load_text_model
 from .log import log
 from .registry import DiskModel
 from .vision import loader as vision_loader
@@ -159,7 +159,19 @@ class Pool:
             )
         return evicted
 
-    def load(self, disk: DiskModel, options: LoadOptions) -> LoadedModel:
+    def load(self, disk: DiskModel, options: LoadOptions, progress: LoadProgress | None = None) -> LoadedModel:
+        """Loads (or returns) a model; a cancelled load leaves memory as it was after any evictions."""
+        try:
+            return self._load(disk, options, progress)
+        except LoadCancelled:
+            pass  # the half-read model is freed once this handler's traceback is gone
+        gc.collect()
+        mx.clear_cache()
+        log("model_load_cancelled", model=disk.name, done_bytes=progress.done_bytes if progress else 0,
+            active_bytes=mx.get_active_memory())
+        raise load_cancelled(disk.name)
+
+    def _load(self, disk: DiskModel, options: LoadOptions, progress: LoadProgress | None) -> LoadedModel:
         current = self.models.get(disk.name)
         if current is not None:
             current.options = options
@@ -189,8 +201,7 @@ class Pool:
             mx.eval(model.parameters())
             weights = cpu_weights.AS_STORED
         else:
-            model, tokenizer, config = mlx_lm.load(str(disk.path), return_config=True)
-            mx.eval(model.parameters())
+            model, tokenizer, config = load_text_model(disk.path, progress)
             # Dense float32 only with room to spare: a tenth of the limit stays free for KV caches.
             free = int(self.limit * 0.9) - mx.get_active_memory()
             weights = cpu_weights.place(model, self.cpu_weights_policy, free)

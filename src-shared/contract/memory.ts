@@ -12,6 +12,21 @@ export const LoadedModel = z.object({
   /** 'float32': quantized weights held dense for MLX's CPU backend; 'as-stored' otherwise. */
   weights: z.string().optional(),
 });
+/** How far a load under way has come: bytes of weights read of the total (null until known). */
+export const LoadProgress = z.object({
+  id: z.string(),
+  doneBytes: z.number(),
+  totalBytes: z.number().nullable(),
+  seconds: z.number(),
+});
+export type LoadProgress = z.infer<typeof LoadProgress>;
+
+/** Whole percent read, or null while the total is not known yet. */
+export function loadPercent(p: Pick<LoadProgress, 'doneBytes' | 'totalBytes'>): number | null {
+  if (!p.totalBytes) return null;
+  return Math.min(100, Math.floor((p.doneBytes / p.totalBytes) * 100));
+}
+
 export const MemoryStatus = z.object({
   limitBytes: z.number().nullable(),
   activeBytes: z.number(),
@@ -21,6 +36,8 @@ export const MemoryStatus = z.object({
   prefixCacheBytes: z.number().optional(),
   /** Models being loaded right now (repo ids or paths, as requested). */
   loading: z.array(z.string()).optional(),
+  /** The same loads with their progress. */
+  loads: z.array(LoadProgress).optional(),
   /** Pinned or busy models keep memory above the limit (or more models than allowed are loaded). */
   overLimit: z.boolean().optional(),
   /** Models a lowered limit unloaded right away (memory.setLimit only). */
@@ -58,6 +75,8 @@ export const memoryMethods = {
   'models.list': method(Empty, z.array(LocalModel)),
   'models.load': method(LoadModelInput, LocalModel),
   'models.unload': method(z.object({ model: ModelName }).strict(), Ok),
+  /** Stops a load under way; memory is left as before it (models it evicted stay unloaded). */
+  'models.cancelLoad': method(z.object({ model: ModelName }).strict(), Ok),
   'memory.status': method(Empty, MemoryStatus),
   'memory.setLimit': method(z.object({ limit: MemoryLimit }).strict(), MemoryStatus),
 } as const;

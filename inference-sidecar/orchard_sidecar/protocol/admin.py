@@ -28,6 +28,10 @@ class UnloadRequest(_Admin):
     model: Annotated[str, Field(min_length=1)]
 
 
+class CancelLoadRequest(_Admin):
+    model: Annotated[str, Field(min_length=1)]  # as the load named it (a repo id or a path)
+
+
 class MemoryUpdate(_Admin):
     limit_bytes: Annotated[int, Field(ge=1)] | None = None
     max_models: Annotated[int, Field(ge=1)] | None = None
@@ -121,6 +125,18 @@ class UnloadResponse(_Reply):
     loaded: Literal[False]
 
 
+class CancelLoadResponse(_Reply):
+    id: str
+    cancelled: Literal[True]  # the load stops before its next tensor; its caller gets load_cancelled
+
+
+class LoadProgressRow(_Reply):
+    id: str
+    done_bytes: int  # weights read so far
+    total_bytes: int | None  # all of its weights; null while config and tokenizer are still being read
+    seconds: float  # since the load began
+
+
 class MemoryModel(_Reply):
     id: str
     footprint_bytes: int
@@ -138,6 +154,7 @@ class MemoryResponse(_Slots):
     max_models: int
     models: list[MemoryModel]
     loading: list[str]  # loads under way (their files must not be deleted either)
+    loads: list[LoadProgressRow]  # the same loads, with how far each has come
 
 
 class MemoryUpdateResponse(MemoryResponse):

@@ -20,6 +20,8 @@ from .. import embeddings, model_info, registry
 from ..errors import ApiError, bad_request, not_found
 from ..pool import LoadedModel, LoadOptions
 from ..protocol.admin import (
+    CancelLoadRequest,
+    CancelLoadResponse,
     CapabilitiesResponse,
     ImportGGUFRequest,
     ImportGGUFResponse,
@@ -142,6 +144,13 @@ async def load(request: Request, body: LoadRequest) -> LoadResponse:
     return LoadResponse(id=lm.name, loaded=True, **_loaded_view(lm, state.engine))
 
 
+@router.post("/models/cancel-load")
+async def cancel_load(request: Request, body: CancelLoadRequest) -> CancelLoadResponse:
+    if not request.app.state.sidecar.manager.cancel_load(body.model):
+        raise not_found(f"No load of '{body.model}' is under way.", "model", "model_not_loading")
+    return CancelLoadResponse(id=body.model, cancelled=True)
+
+
 @router.post("/models/unload")
 async def unload(request: Request, body: UnloadRequest) -> UnloadResponse:
     state = request.app.state.sidecar
@@ -165,6 +174,7 @@ def _memory(state) -> dict:
                    for lm in state.pool.snapshot()],
         # Being read from disk now: their files must not be deleted under them either.
         "loading": state.manager.loading(),
+        "loads": state.manager.load_progress(),
         **state.engine.slots(),
     }
 

@@ -35,6 +35,7 @@ export interface HandlerDeps {
   engine: EngineService;
   memoryChanged?: MemoryHandlerDeps['memoryChanged'];
   onMemoryStatus?: MemoryHandlerDeps['onMemoryStatus'];
+  loadStarted?: MemoryHandlerDeps['loadStarted'];
   /** MCP servers whose tools the chat offers. */
   mcp: McpService;
 }
@@ -55,6 +56,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
       settings: d.repos.settings,
       memoryChanged: d.memoryChanged,
       onMemoryStatus: d.onMemoryStatus,
+      loadStarted: d.loadStarted,
     }),
     ...configFileHandlers(d.db, d.repos),
     ...conversationHandlers({

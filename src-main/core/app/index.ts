@@ -191,6 +191,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       engine,
       memoryChanged,
       onMemoryStatus: (s) => emit('memoryStatus', s),
+      loadStarted: () => monitor.loadStarted(),
       mcp,
     }),
   );

@@ -21,6 +21,8 @@ export interface MemoryHandlerDeps {
   memoryChanged?: () => Promise<void>;
   /** Announces a memory status the handler already has (a new limit and what it evicted). */
   onMemoryStatus?: (s: MemoryStatus) => void;
+  /** A load begins: the status is polled often until it ends, so its progress is seen. */
+  loadStarted?: () => void;
 }
 
 /** One row of the sidecar's GET /admin/models, or its answer to POST /admin/models/load. */
@@ -38,6 +40,7 @@ export function memoryHandlers(d: MemoryHandlerDeps): MemoryHandlers {
   return {
     'models.list': async () => (await admin.models()).data.map(toLocalModel),
     'models.load': async (input) => {
+      d.loadStarted?.();
       const r = await admin.load(input);
       // Announced before answering, so a library.list that follows already sees the load (and any evictions).
       await d.memoryChanged?.();
@@ -46,6 +49,10 @@ export function memoryHandlers(d: MemoryHandlerDeps): MemoryHandlers {
     'models.unload': async ({ model }) => {
       await admin.unload(model);
       await d.memoryChanged?.();
+      return { ok: true as const };
+    },
+    'models.cancelLoad': async ({ model }) => {
+      await admin.cancelLoad(model);
       return { ok: true as const };
     },
     'memory.status': () => memoryStatus(d.sup),

@@ -1,6 +1,7 @@
 // Memory limit arithmetic and the mapping of the sidecar's GET /admin/memory into MemoryStatus.
 // (The limit and pinned preload against the real sidecar are covered by cli/serve.test.ts.)
 import { describe, expect, it } from 'vitest';
+import { loadPercent } from '#shared/contract/memory.ts';
 import type { MemoryResponse } from '../sidecar/index.ts';
 import { limitToBytes, memoryStatus, toMemoryStatus } from './policy.ts';
 
@@ -23,7 +24,8 @@ describe('memory', () => {
       prefix_cache_bytes: 0,
       max_models: 4,
       models: [{ id: 'org/m', footprint_bytes: 500, weights: 'as-stored', pinned: true }],
-      loading: [],
+      loading: ['org/big'],
+      loads: [{ id: 'org/big', done_bytes: 250, total_bytes: 1000, seconds: 0.5 }],
       active_sequences: 0,
       queued_commands: 0,
     };
@@ -33,9 +35,12 @@ describe('memory', () => {
       systemBytes: 8000,
       models: [{ id: 'org/m', footprintBytes: 500, pinned: true, weights: 'as-stored' }],
       prefixCacheBytes: 0,
-      loading: [],
+      loading: ['org/big'],
+      loads: [{ id: 'org/big', doneBytes: 250, totalBytes: 1000, seconds: 0.5 }],
       overLimit: false,
     });
+    expect(loadPercent({ doneBytes: 250, totalBytes: 1000 })).toBe(25);
+    expect(loadPercent({ doneBytes: 0, totalBytes: null })).toBeNull();
     // PUT /admin/memory also says what a lowered limit unloaded, and whether memory is still over it.
     expect(toMemoryStatus({ ...raw, over_limit: true, evicted: ['org/a'] }, 1)).toMatchObject({
       overLimit: true,

@@ -37,6 +37,12 @@ export function toMemoryStatus(
     })),
     prefixCacheBytes: r.prefix_cache_bytes,
     loading: r.loading,
+    loads: r.loads.map((l) => ({
+      id: l.id,
+      doneBytes: l.done_bytes,
+      totalBytes: l.total_bytes,
+      seconds: l.seconds,
+    })),
     overLimit: r.over_limit,
     ...('evicted' in r ? { evicted: r.evicted } : {}),
   };
@@ -79,24 +85,42 @@ export async function preloadPinned(
   return loaded;
 }
 
-/** Polls the sidecar's memory while it is ready; every successful poll is reported. */
+/**
+ * Polls the sidecar's memory while it is ready; every successful poll is reported. While a load is
+ * under way (or right after `loadStarted`) it polls every `loadIntervalMs`, so progress moves smoothly.
+ */
 export function startMemoryMonitor(opts: {
   sup: Supervisor;
   intervalMs: number;
+  loadIntervalMs?: number;
   onStatus: (s: MemoryStatus) => void;
   log: Logger;
-}): { stop(): void } {
+}): { stop(): void; loadStarted(): void } {
+  const fast = Math.min(opts.loadIntervalMs ?? 150, opts.intervalMs);
   let busy = false;
+  let loading = false;
+  let fastUntil = 0; // a load just asked for may not have reached the sidecar by the next poll
+  let last = 0;
   const timer = setInterval(() => {
-    if (busy || opts.sup.status().state !== 'ready') return;
+    const due = loading || Date.now() < fastUntil || Date.now() - last >= opts.intervalMs;
+    if (!due || busy || opts.sup.status().state !== 'ready') return;
     busy = true;
+    last = Date.now();
     memoryStatus(opts.sup)
-      .then(opts.onStatus)
+      .then((s) => {
+        loading = (s.loading?.length ?? 0) > 0;
+        opts.onStatus(s);
+      })
       .catch((e: unknown) => opts.log.debug('memory poll failed', { error: String(e) }))
       .finally(() => {
         busy = false;
       });
-  }, opts.intervalMs);
+  }, fast);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => clearInterval(timer),
+    loadStarted: () => {
+      fastUntil = Date.now() + 2000;
+    },
+  };
 }

@@ -47,6 +47,7 @@ const BAD = {
     { model: 'm', pin: 'yes' },
   ],
   'models.unload': [{}, { model: '' }],
+  'models.cancelLoad': [{}, { model: '' }, { model: 'm', extra: 1 }],
   'memory.status': [],
   'memory.setLimit': [
     { limit: { gb: -1 } },

@@ -81,6 +81,19 @@ describe('admin protocol (real sidecar)', () => {
     const imported = await exact(admin.importGguf({ path: gguf, repo_id: IMPORTED }));
     expect(imported).toMatchObject({ id: IMPORTED, repo_id: IMPORTED, architecture: 'llama' });
 
+    // A load under way is a `loads` row (progress) until it is a model.
+    expect((await exact(admin.memory())).loads).toEqual([]);
+    let settled = false;
+    const loading = admin.load({ model: IMPORTED }).finally(() => (settled = true));
+    let progressRow: unknown = null;
+    while (!settled && progressRow === null)
+      progressRow = (await exact(admin.memory())).loads[0] ?? null;
+    await loading;
+    if (progressRow !== null)
+      expect(progressRow).toMatchObject({ id: IMPORTED, done_bytes: expect.any(Number) });
+    console.info(`[figure] a loads row seen during the load: ${progressRow !== null}`);
+    expect(await exact(admin.unload(IMPORTED))).toEqual({ id: IMPORTED, loaded: false });
+
     const loaded = await exact(
       admin.load({
         model: MODEL,
@@ -119,6 +132,8 @@ describe('admin protocol (real sidecar)', () => {
   });
 
   it("the sidecar's errors reach core as sidecar_error with its message", async () => {
+    const idle: unknown = await admin.cancelLoad(MODEL).catch((e: unknown) => e);
+    expect(idle).toMatchObject({ code: 'sidecar_error', message: /No load of/ });
     const err: unknown = await admin.unload(MODEL).catch((e: unknown) => e);
     expect(isCoreError(err) && err.code).toBe('sidecar_error');
     expect(String(err)).toMatch(/is not loaded/);

@@ -37,6 +37,8 @@ export interface SidecarAdmin {
   models(): Promise<S.ModelsResponse>;
   load(request: S.LoadRequest): Promise<S.LoadResponse>;
   unload(model: string): Promise<S.UnloadResponse>;
+  /** Stops a load under way (its caller gets load_cancelled); sidecar_error when none is. */
+  cancelLoad(model: string): Promise<S.CancelLoadResponse>;
   memory(): Promise<S.MemoryResponse>;
   /** A lower limit unloads idle unpinned models at once (`evicted`). */
   setMemory(update: S.MemoryUpdate): Promise<S.MemoryUpdateResponse>;
@@ -65,6 +67,8 @@ export function sidecarAdmin(sidecar: Pick<Supervisor, 'json'>): SidecarAdmin {
     models: () => call(S.ModelsResponse, 'GET', '/admin/models'),
     load: (request) => call(S.LoadResponse, 'POST', '/admin/models/load', request),
     unload: (model) => call(S.UnloadResponse, 'POST', '/admin/models/unload', { model }),
+    cancelLoad: (model) =>
+      call(S.CancelLoadResponse, 'POST', '/admin/models/cancel-load', { model }),
     memory: () => call(S.MemoryResponse, 'GET', '/admin/memory'),
     setMemory: (update) => call(S.MemoryUpdateResponse, 'PUT', '/admin/memory', update),
     importGguf: (request) =>

@@ -73,6 +73,17 @@ export const ModelsResponse = z.object({
 export const LoadResponse = z.object({ id: z.string(), loaded: z.literal(true), ...loadedFields });
 export const UnloadResponse = z.object({ id: z.string(), loaded: z.literal(false) });
 
+export const CancelLoadResponse = z.object({ id: z.string(), cancelled: z.literal(true) });
+
+/** How far one load under way has come: bytes of weights read of the total. */
+export const LoadProgressRow = z.object({
+  id: z.string(),
+  done_bytes: int,
+  /** Null while config and tokenizer are still being read. */
+  total_bytes: int.nullable(),
+  seconds: z.number(),
+});
+
 export const MemoryModel = z.object({
   id: z.string(),
   footprint_bytes: int,
@@ -92,6 +103,8 @@ export const MemoryResponse = z.object({
   models: z.array(MemoryModel),
   /** Loads under way: their files must not be deleted either. */
   loading: z.array(z.string()),
+  /** The same loads, with their progress. */
+  loads: z.array(LoadProgressRow),
   ...slots,
 });
 
@@ -142,6 +155,7 @@ export type ModelsResponse = z.infer<typeof ModelsResponse>;
 export type AdminModelRow = ModelsResponse['data'][number];
 export type LoadResponse = z.infer<typeof LoadResponse>;
 export type UnloadResponse = z.infer<typeof UnloadResponse>;
+export type CancelLoadResponse = z.infer<typeof CancelLoadResponse>;
 export type MemoryResponse = z.infer<typeof MemoryResponse>;
 export type MemoryUpdateResponse = z.infer<typeof MemoryUpdateResponse>;
 export type ImportGgufResponse = z.infer<typeof ImportGgufResponse>;
