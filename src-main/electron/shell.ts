@@ -16,7 +16,8 @@ import {
   Tray,
   type IpcMainInvokeEvent,
 } from 'electron';
-import { startCore, type Core, type CoreOptions } from '../core/app/index.ts';
+import { startCore, VERSION, type Core, type CoreOptions } from '../core/app/index.ts';
+import { engineFromConfig, formatProgress, withEngine } from '../core/engine/index.ts';
 import { fileCipher } from '../core/db/index.ts';
 import type { Config } from '../core/config/index.ts';
 import type { SidecarStatus } from '#shared/contract/app.ts';
@@ -100,8 +101,16 @@ export async function runShell(opts: ShellOptions): Promise<Shell | null> {
   app.on('second-instance', focus);
 
   await app.whenReady();
+  // The managed engine (packaged app, ORCHARD_ENGINE=managed) is installed or repaired before core starts.
+  const engine = engineFromConfig(opts.config, VERSION);
+  let config = opts.config;
+  if (engine.mode === 'managed') {
+    engine.events.on('progress', (p) => console.log(formatProgress(p)));
+    config = withEngine(config, await engine.ensure());
+  }
   const core = await (opts.start ?? startCore)({
-    config: opts.config,
+    config,
+    engine,
     http: true,
     cipher: keychainCipher(safeStorage, fileCipher(opts.config.secretKeyFile)),
     ...opts.coreOptions,
