@@ -33,6 +33,34 @@ describe('MemoryState', () => {
     expect(state.error).toBeNull();
   });
 
+  it('names loads under way with their percent, and cancels one', async () => {
+    const cancelled: string[] = [];
+    core
+      .answer('memory.status', () =>
+        memoryStatus({
+          loading: ['org/a', 'org/b'],
+          loads: [
+            { id: 'org/a', doneBytes: 300, totalBytes: 1000, seconds: 1 },
+            { id: 'org/b', doneBytes: 0, totalBytes: null, seconds: 0.1 },
+          ],
+        }),
+      )
+      .answer('models.cancelLoad', ({ model }) => {
+        cancelled.push(model);
+        return { ok: true as const };
+      });
+    await state.refresh();
+    expect(state.loads).toEqual([
+      { id: 'org/a', percent: 30 },
+      { id: 'org/b', percent: null },
+    ]);
+    await state.cancelLoad('org/a');
+    expect(cancelled).toEqual(['org/a']);
+    core.fail('models.cancelLoad', 'No load of org/a is under way');
+    await state.cancelLoad('org/a');
+    expect(state.error).toMatch(/No load of/);
+  });
+
   it('shows a failed read and keeps the last status', async () => {
     await state.refresh();
     core.fail('memory.status', 'sidecar is starting');

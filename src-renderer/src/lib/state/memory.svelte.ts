@@ -1,6 +1,6 @@
 // Memory screen state: the live status from core's memoryStatus events, a rolling history for the
 // chart (kept while the app runs, whatever page is open), and setting the limit.
-import { MemoryLimit, type MemoryStatus } from '#shared/contract/memory.ts';
+import { loadPercent, MemoryLimit, type MemoryStatus } from '#shared/contract/memory.ts';
 import type { AppState } from './app.svelte.ts';
 import { errorMessage } from '../ui/validation.ts';
 
@@ -46,6 +46,25 @@ export class MemoryState {
       (a, b) => Number(a.pinned) - Number(b.pinned) || (idle[b.id] ?? 0) - (idle[a.id] ?? 0),
     );
   });
+
+  /** Loads under way, each with its whole percent of weights read (null while the total is unknown). */
+  readonly loads = $derived.by(() => {
+    const rows = this.status?.loads ?? [];
+    return (this.status?.loading ?? []).map((id) => {
+      const row = rows.find((r) => r.id === id);
+      return { id, percent: row ? loadPercent(row) : null };
+    });
+  });
+
+  /** Stops a load under way; the sidecar gives its memory back. */
+  async cancelLoad(model: string): Promise<void> {
+    try {
+      await this.app.api.call('models.cancelLoad', { model });
+      this.error = null;
+    } catch (e) {
+      this.error = errorMessage(e);
+    }
+  }
 
   /** Validates with the contract's schema (and against this machine's memory) before anything is sent. */
   check(
