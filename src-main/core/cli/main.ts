@@ -10,6 +10,7 @@ import { fileCipher, openDatabase, type Database } from '../db/index.ts';
 import { CoreError, toErrorPayload } from '../errors/index.ts';
 import { GATEWAY_USAGE, runGatewayCommand } from '../gateway/index.ts';
 import { profileService } from '../profiles/index.ts';
+import { loadPercent, type MemoryStatus } from '#shared/contract/memory.ts';
 import { connectRpc, type RpcClient } from '../rpc/index.ts';
 import { readServeFile, removeServeFile, writeServeFile } from './serveFile.ts';
 import { MODELS_COMMANDS, MODELS_USAGE, runModelsCommand } from './commands-models.ts';
@@ -27,7 +28,7 @@ Commands:
   serve                         Run Orchard headless: sidecar, API and web UI on 127.0.0.1
   status                        State of the running instance
   ps                            Loaded models and memory
-  load MODEL [--pin] [--ttl S] [--context N]
+  load MODEL [--pin] [--ttl S] [--context N]   (progress shown; Ctrl-C cancels the load)
   unload MODEL
   profiles list | show NAME
   config export [--with-secrets] [--out FILE]
@@ -245,12 +246,35 @@ export async function run(
           if (cmd === 'load') {
             const ttl = num(o.ttl, 'ttl');
             const ctx = num(o.context, 'context');
-            const r = await rpc.call('models.load', {
-              model,
-              pin: o.pin,
-              ...(ttl !== undefined ? { ttl_seconds: ttl } : {}),
-              ...(ctx !== undefined ? { context_length: ctx } : {}),
+            // Progress from serve's memory events; Ctrl-C cancels the load (memory is given back).
+            let shown = false;
+            rpc.onEvent((event, data) => {
+              if (event !== 'memoryStatus' || o.json) return;
+              const row = (data as MemoryStatus).loads?.find((l) => l.id === model);
+              const pct = row ? loadPercent(row) : null;
+              if (!row) return;
+              shown = true;
+              io.progress?.(
+                pct === null
+                  ? `Loading ${model}: reading its config and tokenizer`
+                  : `Loading ${model}: ${pct}% (${gb(row.doneBytes)} of ${gb(row.totalBytes)})`,
+              );
             });
+            const unhook = io.onInterrupt?.(() => {
+              void rpc.call('models.cancelLoad', { model }).catch(() => {});
+            });
+            let r;
+            try {
+              r = await rpc.call('models.load', {
+                model,
+                pin: o.pin,
+                ...(ttl !== undefined ? { ttl_seconds: ttl } : {}),
+                ...(ctx !== undefined ? { context_length: ctx } : {}),
+              });
+            } finally {
+              unhook?.();
+            }
+            if (shown) io.progress?.('\n'); // ends the line rewritten in place
             print(r, () => `Loaded ${r.id} (${gb(r.footprintBytes)})`);
           } else {
             const r = await rpc.call('models.unload', { model });

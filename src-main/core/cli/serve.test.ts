@@ -1,7 +1,7 @@
 // `orchard serve` as a child process in a temp ORCHARD_HOME with the real sidecar and a fixture model:
 // the one printed line, GET /v1/models, the UI page, CLI commands against it, pinned preload,
 // the memory limit, and a clean SIGTERM (no python process of ours left, discovery file removed).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,12 +10,19 @@ import { openDatabase } from '../db/index.ts';
 import { MEMORY_LIMIT_SETTING } from '../memory/index.ts';
 import { profileService } from '../profiles/index.ts';
 import { settingsStore } from '../settings/index.ts';
-import { buildFixtures, pidsWithEnv, waitUntil } from '../../../test-support/sidecar/kit.ts';
+import {
+  buildFixtures,
+  pidsWithEnv,
+  SIDECAR_DIR,
+  VENV_PYTHON,
+  waitUntil,
+} from '../../../test-support/sidecar/kit.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';
 import { tsxArgv } from '../../../test-support/tsx.ts';
 import { EXIT, run } from './index.ts';
 
 const MODEL = 'orchard-fixtures/random-llama';
+const LARGE = 'orchard-fixtures/large-llama';
 
 describe('orchard serve (integration)', () => {
   let tmp: ReturnType<typeof makeTempDir>;
@@ -28,6 +35,11 @@ describe('orchard serve (integration)', () => {
     tmp = makeTempDir('orchard-serve-');
     const cache = path.join(tmp.dir, 'hub');
     buildFixtures(cache);
+    // 400 MB of weights: a load long enough for `orchard load` to show its progress.
+    execFileSync(VENV_PYTHON, ['-m', 'orchard_fixtures', 'large', '--cache', cache], {
+      cwd: SIDECAR_DIR,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const home = path.join(tmp.dir, 'home');
     env = { ...process.env, ORCHARD_HOME: home, ORCHARD_PORT: '0', HF_HUB_CACHE: cache };
     // A pinned profile and a memory limit, set before start-up, must be applied by serve.
@@ -124,6 +136,33 @@ describe('orchard serve (integration)', () => {
     expect(JSON.parse(load.out)).toMatchObject({ id: MODEL, loaded: true });
     const bad = await cli('load', 'org/not-there');
     expect(bad.code).toBe(EXIT.error);
+  });
+
+  it('load shows progress lines (percent of weights read) that never go back', async () => {
+    const lines: string[] = [];
+    const io = (onLine: (s: string) => void) => ({
+      out: () => {},
+      err: (s: string) => lines.push(`err ${s}`),
+      progress: onLine,
+    });
+    const shown: number[] = [];
+    const progress: string[] = [];
+    const loaded = await run(
+      ['load', LARGE],
+      io((s) => {
+        progress.push(s);
+        const m = /Loading .*: (\d+)%/.exec(s);
+        if (m) shown.push(Number(m[1]));
+      }),
+      env,
+    );
+    expect(loaded).toBe(EXIT.ok);
+    console.info(`[figure] orchard load progress lines: ${JSON.stringify(shown)}`);
+    expect(shown).toEqual([...shown].sort((a, b) => a - b));
+    // At least one line while it loads (the first phase reads config and tokenizer), ended by a newline.
+    expect(progress.filter((l) => l.startsWith(`Loading ${LARGE}: `)).length).toBeGreaterThan(0);
+    expect(progress.at(-1)).toBe('\n');
+    expect((await cli('unload', LARGE)).code).toBe(EXIT.ok);
   });
 
   it('SIGTERM stops cleanly: exit 0, discovery file removed, no python process of ours left', async () => {
