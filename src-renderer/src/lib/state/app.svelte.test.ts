@@ -100,10 +100,22 @@ describe('AppState', () => {
       expect(app.loading?.model).toBe('org/b');
       expect(app.loadError).toBeNull();
 
+      // Progress from the memory status; Cancel asks core to stop this load.
+      c.emit('memoryStatus', {
+        ...memoryStatus(),
+        loading: ['org/b'],
+        loads: [{ id: 'org/b', doneBytes: 40, totalBytes: 80, seconds: 1 }],
+      });
+      expect(app.loadPercent).toBe(50);
+      c.answer('models.cancelLoad', () => ({ ok: true as const }));
+      await app.cancelLoad();
+      expect(c.inputs('models.cancelLoad')).toEqual([{ model: 'org/b' }]);
+
       c.answer('models.list', () => [localModel('org/b', { loaded: true })]);
       reply.resolve(localModel('org/b', { loaded: true }));
       expect(await done).toBe(true);
       expect(app.loading).toBeNull();
+      expect(app.loadPercent).toBeNull();
       expect(app.isLoaded('org/b')).toBe(true);
       expect(c.inputs('models.load')).toEqual([{ model: 'org/b' }]);
     });

@@ -1,6 +1,7 @@
 // App-wide state: connection to core, sidecar status, the local models and profiles, model loading.
 // Kept fresh from core's events, so every page reads the same values.
 import type { EventPayload, MethodResult } from '#shared/contract/index.ts';
+import { loadPercent } from '#shared/contract/memory.ts';
 import { ApiError, type Connection, type CoreApi } from '../api/index.ts';
 
 type Status = MethodResult<'app.status'>;
@@ -19,6 +20,8 @@ export class AppState {
   profiles = $state<Profile[]>([]);
   /** The model being loaded now, with when it started (the picker shows progress). */
   loading = $state<{ model: string; since: number } | null>(null);
+  /** Whole percent of its weights read (null until the sidecar knows the total). */
+  loadPercent = $state<number | null>(null);
   loadError = $state<string | null>(null);
   connectionError = $state<string | null>(null);
   notices = $state<Array<EventPayload<'notice'>>>([]);
@@ -32,7 +35,11 @@ export class AppState {
       // The sidecar restarted or loaded/unloaded: the loaded flags may have changed.
       if (s.state === 'ready') void this.refreshModels();
     });
-    this.api.on('memoryStatus', () => void this.refreshModels());
+    this.api.on('memoryStatus', (m) => {
+      const row = this.loading && m.loads?.find((l) => l.id === this.loading?.model);
+      if (row) this.loadPercent = loadPercent(row);
+      void this.refreshModels();
+    });
     this.api.on('notice', (n) => (this.notices = [...this.notices, n]));
   }
 
@@ -70,6 +77,7 @@ export class AppState {
     if (!this.models.some((m) => m.id === model)) return true; // not a local model: the gateway routes it
     if (this.isLoaded(model)) return true;
     this.loading = { model, since: Date.now() };
+    this.loadPercent = null;
     this.loadError = null;
     try {
       await this.api.call('models.load', { model });
@@ -80,6 +88,13 @@ export class AppState {
       return false;
     } finally {
       this.loading = null;
+      this.loadPercent = null;
     }
+  }
+
+  /** Stops the load under way; ensureLoaded then reports it as cancelled. */
+  async cancelLoad(): Promise<void> {
+    if (!this.loading) return;
+    await this.api.call('models.cancelLoad', { model: this.loading.model }).catch(() => {});
   }
 }
