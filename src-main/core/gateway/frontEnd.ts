@@ -28,7 +28,16 @@ export interface FrontCall {
 export type FrontAnswer =
   | { kind: 'json'; status: number; body: unknown }
   | { kind: 'generate'; generation: Generation }
-  | { kind: 'stream'; contentType: string; frames: AsyncGenerator<string> };
+  | { kind: 'stream'; contentType: string; frames: AsyncGenerator<string> }
+  | { kind: 'embeddings'; embeddings: Embeddings };
+
+/** An embeddings request in OpenAI's shape (routed like /v1/embeddings), its JSON answer turned back. */
+export interface Embeddings {
+  /** The name the client asked for: the routing key, and the model on the audit row. */
+  model: string;
+  body: Record<string, unknown>;
+  fromJson(json: Json): unknown;
+}
 
 export interface FrontEnd {
   /** True for the paths this API serves; asked before the gateway's own /v1 endpoints. */

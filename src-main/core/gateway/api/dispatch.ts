@@ -6,6 +6,7 @@ import type { GatewaySettings } from '#shared/contract/gatewaySettings.ts';
 import type { Logger } from '../../log/index.ts';
 import { GatewayError } from '../errors.ts';
 import type { Generation } from '../frontEnd.ts';
+import type { Json } from '../translate/shapes.ts';
 import type { Breakers } from '../routing/breaker.ts';
 import type { Backend } from '../routing/explain.ts';
 import type { RoutingService } from '../routing/service.ts';
@@ -42,6 +43,8 @@ export type Dispatch = (
   t0: number,
   /** A front-end's generation; then `endpoint` is 'chat' and `body` its chat request. */
   front?: Generation,
+  /** A front-end's own shape for a JSON answer (Ollama's /api/embed from /v1/embeddings). */
+  reply?: (json: Json) => unknown,
 ) => Promise<void>;
 
 function clientGone(): GatewayError {
@@ -69,6 +72,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     baseHeaders: Record<string, string>,
     t0: number,
     front?: Generation,
+    reply?: (json: Json) => unknown,
   ): Promise<void> {
     const name = body.model as string;
     let route = routing.explain(name, await deps.localModels(), breakers, settings);
@@ -173,6 +177,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
             local: deps.local,
             providerKey: routing.providerKey,
             ...(front ? { front } : {}),
+            ...(reply ? { reply } : {}),
           });
         } catch (e) {
           if (gone) throw clientGone();

@@ -141,6 +141,23 @@ export function requestHandler(
           await sendFrames(res, answer, baseHeaders, row);
           return true;
         }
+        if (answer.kind === 'embeddings') {
+          row.model = answer.embeddings.model;
+          const { body, fromJson } = answer.embeddings;
+          await deps.dispatch(
+            'embeddings',
+            body,
+            settings,
+            req,
+            res,
+            row,
+            baseHeaders,
+            t0,
+            undefined,
+            fromJson,
+          );
+          return true;
+        }
         const gen = answer.generation;
         row.model = gen.model;
         row.streamed = gen.stream;

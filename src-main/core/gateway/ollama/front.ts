@@ -294,17 +294,40 @@ export function ollamaFront(deps: OllamaDeps): FrontEnd {
     return { kind: 'json', status: 200, body: {} };
   }
 
-  async function embed(call: FrontCall): Promise<FrontAnswer> {
+  /** /api/embed (a list of vectors) and the legacy /api/embeddings (one), as /v1/embeddings. */
+  async function embed(call: FrontCall, legacy: boolean): Promise<FrontAnswer> {
     method(call, 'POST');
     const req = parse(embedRequest, await call.json());
     call.noteModel(req.model);
-    throw new GatewayError(
-      400,
-      'embeddings_not_supported',
-      `'${req.model}' does not support embeddings: Orchard's local models generate text (mlx-lm); ` +
-        'route an embedding model from a provider and call POST /v1/embeddings',
-      'model',
-    );
+    const input = req.input ?? req.prompt ?? '';
+    const started = performance.now();
+    const body: Record<string, unknown> = {
+      model: await nameOf(req.model),
+      input: legacy || typeof input === 'string' ? [input] : input,
+      encoding_format: 'float',
+      truncate: req.truncate ?? true,
+      ...(req.dimensions ? { dimensions: req.dimensions } : {}),
+    };
+    return {
+      kind: 'embeddings',
+      embeddings: {
+        model: req.model,
+        body,
+        fromJson: (json) => {
+          const data = (json.data as Array<{ embedding: number[] }> | undefined) ?? [];
+          const vectors = data.map((d) => d.embedding);
+          if (legacy) return { embedding: vectors[0] ?? [] };
+          const usage = json.usage as { prompt_tokens?: number } | undefined;
+          return {
+            model: req.model,
+            embeddings: vectors,
+            total_duration: Math.round((performance.now() - started) * 1e6),
+            load_duration: 0,
+            prompt_eval_count: usage?.prompt_tokens ?? 0,
+          };
+        },
+      },
+    };
   }
 
   async function route(call: FrontCall): Promise<FrontAnswer> {
@@ -330,8 +353,9 @@ export function ollamaFront(deps: OllamaDeps): FrontEnd {
       case 'generate':
         return generate(call, 'generate');
       case 'embed':
+        return embed(call, false);
       case 'embeddings':
-        return embed(call);
+        return embed(call, true);
       case 'pull':
         return pull(call);
       case 'delete':

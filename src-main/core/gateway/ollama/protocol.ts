@@ -100,8 +100,10 @@ export const pullRequest = z
 export const copyRequest = z.looseObject({ source: name, destination: name });
 export const embedRequest = z.looseObject({
   model: name,
-  input: nullish(z.union([z.string(), z.array(z.string())])),
+  input: nullish(z.union([z.string(), z.array(z.string()).min(1)])),
   prompt: nullish(z.string()),
+  truncate: nullish(z.boolean()),
+  dimensions: nullish(z.number().int().positive()),
 });
 
 export type Options = z.infer<typeof options>;

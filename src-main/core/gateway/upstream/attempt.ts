@@ -44,6 +44,8 @@ export interface AttemptInput {
   providerKey: (id: string) => string | null;
   /** A front-end's generation: `body` is its chat request, and the answer goes back through it. */
   front?: Generation;
+  /** A front-end's own shape for a JSON answer in the endpoint's protocol (Ollama's /api/embed). */
+  reply?: (json: Json) => unknown;
 }
 
 async function boundedText(res: Response, limit = 64 * 1024): Promise<string> {
@@ -201,6 +203,10 @@ export async function attempt(inp: AttemptInput): Promise<Outcome> {
       error: new GatewayError(502, 'upstream_invalid', 'upstream sent a response that is not JSON'),
     };
   const requested = inp.body.model as string;
+  if (inp.reply) {
+    const body = JSON.stringify(inp.reply(json));
+    return { kind: 'json', status: 200, body, usage: usageOf(clientProtocol, json) };
+  }
   if (inp.front) {
     if (native) {
       const out = native.fromJson(json);
