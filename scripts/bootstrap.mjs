@@ -166,6 +166,10 @@ function installStarterModel() {
   run(venvPython, ['-m', 'orchard_sidecar.starter', '--cache', hfCacheDir()]);
 }
 
+function installEmbeddingModel() {
+  run(venvPython, ['-m', 'orchard_sidecar.embedding_starter', '--cache', hfCacheDir()]);
+}
+
 function chromiumPath() {
   for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
     if (p && existsSync(p)) return p;
@@ -261,6 +265,18 @@ export function bootstrap(purpose = 'setup') {
       present: () => existsSync(starterRef),
       action: installStarterModel,
     });
+    // The optional second starter: an embedding model (all-MiniLM-L6-v2); ORCHARD_EMBEDDING_STARTER=0 skips it.
+    if (process.env.ORCHARD_EMBEDDING_STARTER !== '0') {
+      steps.push({
+        name: 'embedding model',
+        key: hashOf(join(sidecarDir, 'orchard_sidecar', 'embedding_starter.py'), hfCacheDir()),
+        present: () =>
+          existsSync(
+            join(hfCacheDir(), 'models--sentence-transformers--all-MiniLM-L6-v2', 'refs', 'main'),
+          ),
+        action: installEmbeddingModel,
+      });
+    }
   }
   // System packages: the step's work is to make the library present, so presence is its whole key.
   if (process.platform === 'linux') {
