@@ -145,6 +145,12 @@ export async function launchOrchard(opts: {
   const token = url.searchParams.get('token') ?? '';
   const rpc = await connectRpc(`ws://${url.host}/rpc?token=${encodeURIComponent(token)}`);
   let shot = 0;
+  const screenshot = async (name: string): Promise<void> => {
+    shot++;
+    await page.screenshot({
+      path: path.join(ARTIFACTS, `${opts.name}-${String(shot).padStart(2, '0')}-${name}.png`),
+    });
+  };
   return {
     page,
     ui,
@@ -153,14 +159,9 @@ export async function launchOrchard(opts: {
     rpc,
     home,
     readClipboard: () => readClipboard(),
-    async screenshot(name) {
-      shot++;
-      await page.screenshot({
-        path: path.join(ARTIFACTS, `${opts.name}-${String(shot).padStart(2, '0')}-${name}.png`),
-      });
-    },
+    screenshot,
     async readmeShot(file) {
-      await this.screenshot(`readme-${file}`);
+      await screenshot(`readme-${file}`);
       if (process.env.ORCHARD_README_SHOTS === '1')
         await page.screenshot({ path: path.join(README_SHOTS, `${file}.png`) });
     },

@@ -306,9 +306,9 @@ class Engine:
             log("finish_callback_failed", level="error", error=repr(e))
 
     def _shutdown(self) -> None:
+        self.vision.shutdown(RuntimeError("the sidecar is shutting down"))
         for job in self.spec.shutdown():
             self._finish(job, "error", RuntimeError("the sidecar is shutting down"))
-        self.vision.shutdown(RuntimeError("the sidecar is shutting down"))
         for key in list(self._batches):
             batch = self._batches.pop(key)
             for job in batch.jobs.values():

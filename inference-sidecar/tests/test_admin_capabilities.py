@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from orchard_sidecar import embeddings
 from orchard_sidecar.routes.admin import supported_model_types
 from orchard_sidecar.vision.loader import vision_model_types
 
@@ -29,6 +30,9 @@ def test_every_listed_type_resolves_to_a_model_class():
     vision = vision_model_types()  # loaded through mlx-vlm
     assert "llava" in vision
     for t in supported_model_types():
+        if t in embeddings.SUPPORTED_TYPES:  # run by Orchard's own encoder, not mlx-lm
+            assert hasattr(importlib.import_module(f"orchard_sidecar.embeddings.{t}"), "BertModel"), t
+            continue
         name = f"mlx_vlm.models.{t}" if t in vision else f"mlx_lm.models.{MODEL_REMAPPING.get(t, t)}"
         try:  # one mlx-lm module calls sys.exit when its optional package is missing
             module = importlib.import_module(name)

@@ -58,7 +58,8 @@ export function parseArguments(
 export function historyMessages(messages: ChatMessage[]): ChatRequestMessage[] {
   const out: ChatRequestMessage[] = [];
   for (const m of messages) {
-    if (m.role === 'user') out.push({ role: 'user', content: userContent(m.content, m.meta?.images) });
+    if (m.role === 'user')
+      out.push({ role: 'user', content: userContent(m.content, m.meta?.images) });
     else if (m.role === 'assistant') {
       const calls = m.meta?.toolCalls;
       out.push(
