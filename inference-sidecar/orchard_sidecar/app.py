@@ -25,7 +25,7 @@ from .manager import ModelManager
 from .pool import DEFAULT_MAX_MODELS, Pool
 from .prefix_cache import DEFAULT_PREFIX_CACHE_BYTES
 from .protocol import anthropic as anthropic_protocol
-from .routes import admin, anthropic, health, openai
+from .routes import admin, anthropic, health, openai, tokenize
 from .serving.embeddings import EmbeddingBatcher
 
 
@@ -139,4 +139,5 @@ def create_app(settings: Settings):
     app.include_router(openai.router)
     app.include_router(anthropic.router)
     app.include_router(admin.router)
+    app.include_router(tokenize.router)
     return Guard(app, settings.secret, settings.max_body_bytes)

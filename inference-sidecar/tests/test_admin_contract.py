@@ -10,11 +10,11 @@ from fastapi.routing import APIRoute
 
 from orchard_fixtures.gguf_files import tiny_gguf
 from orchard_sidecar.protocol import admin as protocol
-from orchard_sidecar.routes import admin, health
+from orchard_sidecar.routes import admin, health, tokenize
 
 
 def _routes() -> list[APIRoute]:
-    return [r for router in (admin.router, health.router) for r in router.routes if isinstance(r, APIRoute)]
+    return [r for router in (admin.router, health.router, tokenize.router) for r in router.routes if isinstance(r, APIRoute)]
 
 
 def test_every_admin_and_health_route_declares_a_protocol_model():
@@ -28,6 +28,7 @@ def test_every_admin_and_health_route_declares_a_protocol_model():
         ("/admin/memory", "GET"),
         ("/admin/memory", "PUT"),
         ("/admin/models/import-gguf", "POST"),
+        ("/admin/tokenize", "POST"),
     }
     for route in routes:
         model = route.response_model
@@ -67,6 +68,9 @@ def test_a_real_sidecar_answers_every_admin_route_with_its_model(tmp_path):
         assert loaded.pinned and loaded.stop == ["END"]
         rows = ok("GET", "/admin/models", protocol.ModelsResponse).data
         assert [type(m) for m in rows] == [protocol.LoadedModelRow] and rows[0].loads == 1
+        counted = ok("POST", "/admin/tokenize", protocol.TokenizeResponse,
+                     json={"model": "contract/tiny", "texts": ["hello", ""]})
+        assert counted.loaded and counted.counts is not None and counted.counts[1] == 0
         memory = ok("GET", "/admin/memory", protocol.MemoryResponse)
         assert [m.id for m in memory.models] == ["contract/tiny"]
         update = ok("PUT", "/admin/memory", protocol.MemoryUpdateResponse, json={"max_models": 2})

@@ -71,12 +71,27 @@ export const LoadModelInput = z
   })
   .strict();
 
+/** Token counts for the chat's attachments and history, with the model's own tokenizer when loaded. */
+export const TokenCount = z.object({
+  /** False when the model is not loaded: no tokenizer was used (counts null; a load is never started). */
+  loaded: z.boolean(),
+  /** Tokens of each text, in order. */
+  counts: z.array(z.number().int().min(0)).nullable(),
+  /** The window the model works with: its loaded context_length, else what its config declares. */
+  contextLength: z.number().int().min(1),
+});
+export type TokenCount = z.infer<typeof TokenCount>;
+
 export const memoryMethods = {
   'models.list': method(Empty, z.array(LocalModel)),
   'models.load': method(LoadModelInput, LocalModel),
   'models.unload': method(z.object({ model: ModelName }).strict(), Ok),
   /** Stops a load under way; memory is left as before it (models it evicted stay unloaded). */
   'models.cancelLoad': method(z.object({ model: ModelName }).strict(), Ok),
+  'models.countTokens': method(
+    z.object({ model: ModelName, texts: z.array(z.string().max(4_000_000)).max(64) }).strict(),
+    TokenCount,
+  ),
   'memory.status': method(Empty, MemoryStatus),
   'memory.setLimit': method(z.object({ limit: MemoryLimit }).strict(), MemoryStatus),
 } as const;

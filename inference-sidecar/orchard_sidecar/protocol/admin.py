@@ -32,6 +32,12 @@ class CancelLoadRequest(_Admin):
     model: Annotated[str, Field(min_length=1)]  # as the load named it (a repo id or a path)
 
 
+class TokenizeRequest(_Admin):
+    model: Annotated[str, Field(min_length=1)]
+    # Each text counted on its own (a chat's attachments, its history): at most 64 at a time.
+    texts: Annotated[list[str], Field(max_length=64)]
+
+
 class MemoryUpdate(_Admin):
     limit_bytes: Annotated[int, Field(ge=1)] | None = None
     max_models: Annotated[int, Field(ge=1)] | None = None
@@ -173,3 +179,11 @@ class ImportGGUFResponse(_Reply):
     tensor_types: dict[str, int]
     seconds: float
     warnings: list[str]
+
+
+class TokenizeResponse(_Reply):
+    id: str
+    loaded: bool  # counts only come from a loaded model's tokenizer: this route never loads one
+    counts: list[int] | None  # tokens of each text, in order; null when the model is not loaded
+    context_window: int  # positions its config declares
+    context_length: int | None  # the window the loaded model was given (a profile's), if any

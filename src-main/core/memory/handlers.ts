@@ -55,6 +55,14 @@ export function memoryHandlers(d: MemoryHandlerDeps): MemoryHandlers {
       await admin.cancelLoad(model);
       return { ok: true as const };
     },
+    'models.countTokens': async ({ model, texts }) => {
+      const r = await admin.tokenize(model, texts);
+      return {
+        loaded: r.loaded,
+        counts: r.counts,
+        contextLength: r.context_length ?? r.context_window,
+      };
+    },
     'memory.status': () => memoryStatus(d.sup),
     'memory.setLimit': async ({ limit }) => {
       const status = await applyMemoryLimit(d.sup, limit);

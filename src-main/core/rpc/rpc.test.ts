@@ -20,6 +20,7 @@ const BAD = {
   'engine.status': [],
   'engine.install': [],
   'engine.repair': [],
+  'engine.verify': [],
   'profiles.list': [],
   'profiles.get': [{ id: '' }, { id: 5 }],
   'profiles.create': [
@@ -48,6 +49,11 @@ const BAD = {
   ],
   'models.unload': [{}, { model: '' }],
   'models.cancelLoad': [{}, { model: '' }, { model: 'm', extra: 1 }],
+  'models.countTokens': [
+    { model: 'm' },
+    { model: 'm', texts: Array.from({ length: 65 }, () => 'x') },
+    { model: '', texts: [] },
+  ],
   'memory.status': [],
   'memory.setLimit': [
     { limit: { gb: -1 } },

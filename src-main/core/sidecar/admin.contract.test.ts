@@ -115,6 +115,12 @@ describe('admin protocol (real sidecar)', () => {
       active_sequences: 0,
     });
     expect(loaded.footprint_bytes).toBeGreaterThan(0);
+    const counted = await exact(admin.tokenize(MODEL, ['def f(x):\n    return x', '']));
+    expect(counted).toMatchObject({ id: MODEL, loaded: true, context_length: 512 });
+    expect(counted.counts?.[0]).toBeGreaterThan(0);
+    expect(counted.counts?.[1]).toBe(0);
+    const idle = await exact(admin.tokenize(IMPORTED, ['hello']));
+    expect(idle).toMatchObject({ loaded: false, counts: null, context_length: null });
 
     const rows = (await exact(admin.models())).data;
     expect(rows.map((m) => m.id)).toContain(IMPORTED);

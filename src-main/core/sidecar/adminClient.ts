@@ -43,6 +43,8 @@ export interface SidecarAdmin {
   /** A lower limit unloads idle unpinned models at once (`evicted`). */
   setMemory(update: S.MemoryUpdate): Promise<S.MemoryUpdateResponse>;
   importGguf(request: S.ImportGgufRequest): Promise<S.ImportGgufResponse>;
+  /** Token counts of `texts` with a loaded model's tokenizer; never loads one (then `counts` is null). */
+  tokenize(model: string, texts: string[]): Promise<S.TokenizeResponse>;
 }
 
 export function sidecarAdmin(sidecar: Pick<Supervisor, 'json'>): SidecarAdmin {
@@ -73,5 +75,7 @@ export function sidecarAdmin(sidecar: Pick<Supervisor, 'json'>): SidecarAdmin {
     setMemory: (update) => call(S.MemoryUpdateResponse, 'PUT', '/admin/memory', update),
     importGguf: (request) =>
       call(S.ImportGgufResponse, 'POST', '/admin/models/import-gguf', request),
+    tokenize: (model, texts) =>
+      call(S.TokenizeResponse, 'POST', '/admin/tokenize', { model, texts }),
   };
 }

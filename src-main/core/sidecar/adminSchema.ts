@@ -113,6 +113,15 @@ export const MemoryUpdateResponse = MemoryResponse.extend({
   evicted: z.array(z.string()),
 });
 
+/** Token counts with a loaded model's own tokenizer; an idle model is not loaded for it (counts null). */
+export const TokenizeResponse = z.object({
+  id: z.string(),
+  loaded: z.boolean(),
+  counts: z.array(int).nullable(),
+  context_window: int,
+  context_length: int.nullable(),
+});
+
 export const ImportGgufResponse = z.object({
   id: z.string(),
   imported: z.literal(true),
@@ -159,3 +168,4 @@ export type CancelLoadResponse = z.infer<typeof CancelLoadResponse>;
 export type MemoryResponse = z.infer<typeof MemoryResponse>;
 export type MemoryUpdateResponse = z.infer<typeof MemoryUpdateResponse>;
 export type ImportGgufResponse = z.infer<typeof ImportGgufResponse>;
+export type TokenizeResponse = z.infer<typeof TokenizeResponse>;
