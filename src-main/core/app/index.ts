@@ -39,7 +39,7 @@ import {
   type Supervisor,
   type SupervisorOptions,
 } from '../sidecar/index.ts';
-import { engineFromConfig, type EngineService } from '../engine/index.ts';
+import { engineFromConfig, withEngine, type EngineService } from '../engine/index.ts';
 import { createHandlers } from './handlers.ts';
 import { createDownloadsArea, type DownloadsArea } from './downloads.ts';
 import { ollamaServices } from './ollama.ts';
@@ -132,6 +132,14 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     ...opts.supervisor,
   });
   supervisor.events.on('state', (s) => emit('sidecarState', s));
+  engine.events.on('run', (s) => emit('engineStatus', s));
+  // An install or repair from the engine screen moves the sidecar onto the new engine once it was
+  // verified and switched in, from the same Python and folder serve starts it from (withEngine).
+  engine.onSwitched(async (e) => {
+    if (opts.sidecar === false) return false;
+    await supervisor.restart(withEngine(config, e).sidecar);
+    return true;
+  });
   // Every memory status (polls, loads, unloads, limit changes) keeps the library's loaded state current.
   const loaded = loadedModels(supervisor);
   events.on('memoryStatus', loaded.update);

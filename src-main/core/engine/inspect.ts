@@ -30,7 +30,10 @@ function readJson<T>(file: string, schema: z.ZodType<T>): T | null {
   }
 }
 
-export type Inspection = Omit<EngineStatus, 'mode' | 'progress'>;
+export type Inspection = Omit<EngineStatus, 'mode' | 'progress' | 'verify' | 'run'> & {
+  /** When the engine in use was installed (and verified). */
+  installedAt?: string;
+};
 
 export function inspectEngine(layout: EngineLayout, expectedVersion: string): Inspection {
   const base = {
@@ -59,6 +62,7 @@ export function inspectEngine(layout: EngineLayout, expectedVersion: string): In
     dir,
     python: venvPython(dir),
     versions: info.versions,
+    installedAt: info.installedAt,
   };
   if (info.version !== expectedVersion) {
     return {

@@ -8,6 +8,7 @@ import { ENGINE_FILE, MANIFEST_FILE, isLeftover, venvPython, type EngineLayout }
 import type { Installed } from './inspect.ts';
 import { runTool } from './proc.ts';
 import type { EngineResources } from './resources.ts';
+import { packagesMeter, type Measure } from './progress.ts';
 import { listFiles, probeEngine, sidecarAnswersHealth } from './verify.ts';
 
 /** Pythons MLX and mlx-lm publish wheels for. */
@@ -60,21 +61,36 @@ export async function installEngine(o: InstallOptions): Promise<Installed> {
   const { layout } = o;
   let current: EngineStep = 'prepare';
   const total = ENGINE_STEPS.length;
+  let measure: Measure = { percent: null, bytes: null };
+  let meter: ((l: string) => Measure) | null = null;
   const report = (state: EngineProgress['state'], detail: string | null = null): void =>
-    o.onProgress({ step: current, index: ENGINE_STEPS.indexOf(current) + 1, total, state, detail });
+    o.onProgress({
+      step: current,
+      index: ENGINE_STEPS.indexOf(current) + 1,
+      total,
+      state,
+      detail,
+      percent: state === 'done' ? 100 : measure.percent,
+      bytes: measure.bytes,
+    });
   const begin = (step: EngineStep, detail: string | null = null): void => {
     current = step;
+    meter = step === 'packages' ? packagesMeter() : null;
+    measure = { percent: meter ? 0 : null, bytes: null };
     report('running', detail);
   };
   const line = (l: string): void => {
     const t = l.trim();
-    if (t) report('running', t);
+    if (!t) return;
+    if (meter) measure = meter(t);
+    report('running', t);
   };
 
-  begin('prepare');
-  const unlock = lock(layout.lock);
+  let unlock: (() => void) | null = null;
   let staging: string | null = null;
   try {
+    begin('prepare');
+    unlock = lock(layout.lock);
     for (const name of fs.readdirSync(layout.root)) {
       if (!isLeftover(name)) continue;
       fs.rmSync(path.join(layout.root, name), { recursive: true, force: true });
@@ -166,6 +182,6 @@ export async function installEngine(o: InstallOptions): Promise<Installed> {
     if (staging) fs.rmSync(staging, { recursive: true, force: true });
     throw e;
   } finally {
-    unlock();
+    unlock?.();
   }
 }

@@ -393,5 +393,15 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     return { url: `http://127.0.0.1:${port}`, authorization: `Bearer ${secret}` };
   }
 
-  return { start, stop, status, events, request, json, endpoint };
+  /** Stops the sidecar and starts it again, from another Python and folder when given (a new engine). */
+  async function restart(target?: { python: string; cwd?: string }): Promise<void> {
+    await stop();
+    if (target) {
+      o.python = target.python;
+      o.cwd = target.cwd;
+    }
+    await start();
+  }
+
+  return { start, stop, restart, status, events, request, json, endpoint };
 }

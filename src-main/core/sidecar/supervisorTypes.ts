@@ -51,6 +51,8 @@ export interface Supervisor {
   /** Resolves once the sidecar is ready; rejects if it ends up `crashed` or is stopped first. */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** stop, then start; from another Python and folder when given (after an engine repair). */
+  restart(target?: { python: string; cwd?: string }): Promise<void>;
   status(): SidecarStatus;
   events: EventEmitter<SupervisorEvents>;
   /** fetch against the sidecar: adds the secret, waits for a (re)start, fails at once if the child dies. */
