@@ -100,6 +100,24 @@ def test_greedy_parity_streamed_and_text_completions(sidecar):
     assert parsed[-1]["usage"]["orchard"]["speculative"]["proposed"] > 0
 
 
+def test_anthropic_messages_speculate_through_the_sdk(anth):
+    """/v1/messages reads `speculative` like chat completions: same greedy text, counts in usage.orchard."""
+    ask = {"model": LLAMA, "max_tokens": 40, "messages": [{"role": "user", "content": REPEATS}]}
+    greedy = {"temperature": 0}  # in extra_body: this SDK's create() has no temperature argument
+    plain = anth.messages.create(**ask, extra_body=greedy)
+    fast = anth.messages.create(**ask, extra_body={**greedy, "speculative": {"method": "prompt_lookup"}})
+    assert fast.content[0].text == plain.content[0].text
+    got = fast.usage.model_extra["orchard"]["speculative"]
+    assert got["applied"] is True and 0 < got["proposed"] and 0 <= got["accepted"] <= got["proposed"]
+    assert "orchard" not in (plain.usage.model_extra or {})
+    with anth.messages.stream(**ask, extra_body={**greedy, "speculative": {"draft_model": LLAMA_B}}) as s:
+        deltas = [e for e in s if e.type == "message_delta"]  # the SDK's final message keeps known keys only
+        streamed = s.get_final_message().content[0].text
+    assert streamed == plain.content[0].text
+    got = deltas[-1].usage.model_extra["orchard"]["speculative"]
+    assert got["method"] == "draft_model" and got["proposed"] > 0
+
+
 def test_sampling_with_speculation_is_seeded_and_counted(sidecar):
     spec = {"method": "prompt_lookup"}
     a = _chat(sidecar, LLAMA, REPEATS, spec, temperature=0.7, seed=11)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .chat_template import ChatTemplateKwargs
+from .openai import SpeculativeConfig
 
 
 class _Body(BaseModel):
@@ -145,6 +146,8 @@ class MessagesRequest(CountTokensRequest):
     context_overflow: Literal["refuse", "drop_oldest"] | None = None
     # Orchard extension, as on /v1/chat/completions: the KV cache held in 4 or 8 bits.
     kv_bits: Literal[4, 8] | None = None
+    # Orchard extension, as on /v1/chat/completions: speculative decoding (speculative.py).
+    speculative: Literal["none"] | SpeculativeConfig | None = None
 
 
 class AnthropicRequestError(ValueError):
@@ -169,6 +172,7 @@ class ChatRequest:
     reasoning_effort: str | None = None  # from output_config.effort
     context_overflow: str | None = None
     kv_bits: int | None = None
+    speculative: Any = None  # "none" or a SpeculativeConfig, read by serving/speculation.py
     stream: bool = False
     template_kwargs: dict[str, Any] = field(default_factory=dict)  # allowed chat_template_kwargs
 
@@ -352,6 +356,7 @@ def to_chat_request(req: CountTokensRequest) -> ChatRequest:
         chat.stream = req.stream
         chat.context_overflow = req.context_overflow
         chat.kv_bits = req.kv_bits
+        chat.speculative = req.speculative
     return chat
 
 

@@ -86,6 +86,7 @@ class AnthropicStream:
         self.stop_reason: str | None = None
         self.stop_sequence: str | None = None
         self.output_tokens = 0
+        self.orchard: dict | None = None  # the usage's Orchard extension (speculative counts), if any
         self.started = self.done = False
 
     # -- streaming ------------------------------------------------------------------------------
@@ -132,6 +133,7 @@ class AnthropicStream:
                 self.input_tokens = int(inp)
             if cached is not None:
                 self.cached_tokens = int(cached)
+            self.orchard = event.usage.get("orchard")
             out.append(sse("message_delta", {
                 "type": "message_delta",
                 "delta": {"stop_reason": self.stop_reason, "stop_sequence": self.stop_sequence},
@@ -142,8 +144,11 @@ class AnthropicStream:
             self.done = True
         return out
 
-    def usage(self, output_tokens: int) -> dict[str, int]:
-        return anthropic_usage(self.input_tokens, self.cached_tokens, output_tokens)
+    def usage(self, output_tokens: int) -> dict[str, Any]:
+        usage: dict[str, Any] = anthropic_usage(self.input_tokens, self.cached_tokens, output_tokens)
+        if self.orchard is not None:
+            usage["orchard"] = self.orchard  # as on the OpenAI endpoints: {"speculative": {...}}
+        return usage
 
     def ping(self) -> list[str]:
         return [] if self.done else [sse("ping", {"type": "ping"})]

@@ -40,7 +40,7 @@ def to_params(chat: ChatRequest) -> Params:
         reasoning_budget=chat.reasoning_budget, reasoning_effort=chat.reasoning_effort,
         max_tokens=chat.max_tokens, temperature=chat.temperature, top_p=chat.top_p, top_k=chat.top_k,
         template_kwargs=dict(chat.template_kwargs), context_overflow=chat.context_overflow,
-        kv_bits=chat.kv_bits,
+        kv_bits=chat.kv_bits, speculative=chat.speculative,
     )
 
 

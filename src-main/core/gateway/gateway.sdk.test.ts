@@ -156,6 +156,79 @@ describe('official SDKs through the gateway to the real sidecar', () => {
     expect(plainRow?.completionTokens).toBe(plain.usage!.completion_tokens);
   });
 
+  it('speculative and kv_bits on the Anthropic, Responses and Ollama APIs, as on chat completions', async () => {
+    const model = 'orchard-fixtures/random-llama';
+    const content = 'one two three four '.repeat(8);
+    const spec = { speculative: { method: 'prompt_lookup' } };
+    type Spec = { orchard?: { speculative?: Record<string, number | string | boolean> } };
+    // temperature too goes as an extra body field: this SDK's types no longer list it.
+    const base = { model, max_tokens: 32, messages: [{ role: 'user' as const, content }] };
+    const greedy = { ...base, temperature: 0 } as typeof base;
+    // The Anthropic SDK passes unknown body fields on as they are.
+    const plain = await an.messages.create(greedy);
+    const fast = await an.messages.create({ ...greedy, ...spec } as typeof base);
+    expect(fast.content).toEqual(plain.content);
+    const counts = (fast.usage as unknown as Spec).orchard!.speculative!;
+    expect(counts).toMatchObject({ method: 'prompt_lookup', applied: true });
+    expect(counts.proposed).toBeGreaterThan(0);
+    const stream = an.messages.stream({ ...greedy, ...spec } as typeof base);
+    await stream.finalMessage();
+    const audited = rows().filter((r) => r.endpoint === '/v1/messages' && r.model === model);
+    expect(audited.map((r) => [r.streamed, r.specProposed])).toEqual(
+      expect.arrayContaining([
+        [false, counts.proposed],
+        [true, counts.proposed],
+      ]),
+    );
+
+    const viaResponses = await oa.responses.create({
+      model,
+      input: content,
+      temperature: 0,
+      max_output_tokens: 32,
+      ...spec,
+    } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    expect(viaResponses.output_text).toBe((plain.content[0] as { text: string }).text);
+    expect((viaResponses.usage as unknown as Spec).orchard!.speculative!.proposed).toBe(
+      counts.proposed,
+    );
+
+    const ollama = await fetch(`${gw.url}/api/chat`, {
+      method: 'POST',
+      body: JSON.stringify({
+        model,
+        stream: false,
+        messages: base.messages,
+        options: { temperature: 0, num_predict: 32 },
+        ...spec,
+      }),
+    });
+    expect(ollama.status).toBe(200);
+    const ollamaRow = rows().find((r) => r.endpoint === '/api/chat' && r.model === model);
+    expect(ollamaRow?.specProposed).toBe(counts.proposed);
+
+    // kv_bits: only 4 or 8, refused with a 400 naming it in each API's own error shape.
+    const bad = { kv_bits: 5 };
+    await expect(an.messages.create({ ...base, ...bad } as typeof base)).rejects.toMatchObject({
+      status: 400,
+    });
+    await expect(
+      oa.responses.create({
+        model,
+        input: 'hi',
+        ...bad,
+      } as OpenAI.Responses.ResponseCreateParamsNonStreaming),
+    ).rejects.toMatchObject({ status: 400 });
+    for (const body of [
+      { model, stream: false, messages: base.messages, ...bad },
+      { model, stream: false, messages: base.messages, options: bad },
+    ]) {
+      const r = await fetch(`${gw.url}/api/chat`, { method: 'POST', body: JSON.stringify(body) });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: string }).error).toContain('kv_bits');
+    }
+  });
+
   it('tools: the same tool-call answer as the sidecar, streaming and not', async () => {
     const tools = hermes().tools as unknown as OpenAI.ChatCompletionTool[];
     const req = {
@@ -230,8 +303,9 @@ describe('official SDKs through the gateway to the real sidecar', () => {
     const emb = await oa.embeddings
       .create({ model: reasoner().repo_id, input: 'x' })
       .catch((e: unknown) => e);
-    expect(emb).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((emb as Error).message).toMatch(/No backend for .* serves \/v1\/embeddings/);
+    // Embeddings are served natively now: a chat model is refused by the sidecar, in OpenAI's shape.
+    expect(emb).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((emb as Error).message).toMatch(/is not an embedding model/);
     const failed = rows().filter((r) => r.status >= 400);
     expect(failed.map((r) => r.fallback)).toEqual(failed.map(() => false));
   });

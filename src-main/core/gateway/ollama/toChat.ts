@@ -1,6 +1,7 @@
 // Ollama's /api/chat and /api/generate bodies as one chat-completions request: options become sampling
 // fields, format a response_format, think the reasoning controls, images image_url parts, tools as they are.
 import { GatewayError } from '../errors.ts';
+import { orchardExtensions } from '../translate/extensions.ts';
 import type { Json, OAChatRequest, OAMessage, OAToolCall } from '../translate/shapes.ts';
 import type { ChatRequest, GenerateRequest, Message, Options } from './protocol.ts';
 
@@ -133,6 +134,9 @@ function common(req: ChatRequest | GenerateRequest): Partial<OAChatRequest> {
     ...samplingFields(req.options),
     ...(rf ? { response_format: rf } : {}),
     ...thinkControls(req.think),
+    // Orchard's extensions, at the top level or (where Ollama clients put tuning) among the options.
+    ...orchardExtensions(req.options as Json | null | undefined),
+    ...orchardExtensions(req as Json),
   };
 }
 

@@ -94,6 +94,8 @@ export function responsesUsage(u: Json | null | undefined): Json | null {
       reasoning_tokens: n((u.completion_tokens_details as Json | undefined)?.reasoning_tokens),
     },
     total_tokens: n(u.total_tokens) || input + output,
+    // Orchard's extension (speculative decoding's counts), as the chat completions usage carries it.
+    ...(u.orchard ? { orchard: u.orchard } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // A Responses request as a chat-completions request: instructions and items become messages (calls and
 // their outputs as tool_calls and tool messages, reasoning as reasoning_content), options map across.
 import { GatewayError } from '../errors.ts';
+import { orchardExtensions } from '../translate/extensions.ts';
 import type { Json, OAChatRequest, OAMessage } from '../translate/shapes.ts';
 import type { Item, ResponsesRequest } from './protocol.ts';
 import { chatToolChoice, chatTools, type ToolNames } from './tools.ts';
@@ -180,5 +181,6 @@ export function toChat(
   if (user) chat.user = user;
   // Passed on as a hint; the sidecar's prefix cache matches on the prompt's tokens in any case.
   if (req.prompt_cache_key) chat.prompt_cache_key = req.prompt_cache_key;
+  Object.assign(chat, orchardExtensions(req as Json));
   return { chat, names };
 }

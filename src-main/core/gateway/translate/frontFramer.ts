@@ -4,8 +4,8 @@ import type { ChatStreamTranslator } from '../frontEnd.ts';
 import type { Protocol } from '../errors.ts';
 import { anthropicStreamToOpenAI } from './anthropicStreamToOpenai.ts';
 import { hasToken, parse, streamErrorOf, type Framer, type StreamStep } from './framer.ts';
-import type { AEvent, OAChunk } from './shapes.ts';
-import { num, type Usage } from './usage.ts';
+import type { AEvent, Json, OAChunk } from './shapes.ts';
+import { num, speculativeOf, type Usage } from './usage.ts';
 
 export function chatToFrontFramer(
   t: ChatStreamTranslator,
@@ -27,6 +27,7 @@ export function chatToFrontFramer(
         usage = {
           promptTokens: num(c.usage.prompt_tokens),
           completionTokens: num(c.usage.completion_tokens),
+          ...speculativeOf(c.usage as Json),
         };
       }
       if (hasToken(c)) step.token = true;

@@ -3,7 +3,7 @@
 import { OPENAI_DONE, openAIFrame } from './sseFrames.ts';
 import { hasToken, parse, streamErrorOf, type Framer } from './framer.ts';
 import type { Json, OAChunk } from './shapes.ts';
-import { anthropicPromptTokens, num, usageOf, type Usage } from './usage.ts';
+import { anthropicPromptTokens, num, speculativeOf, usageOf, type Usage } from './usage.ts';
 
 // Once a token has passed, a chunk is only parsed when its text may hold usage or an error; the rest
 // (nearly every chunk) is forwarded as it came.
@@ -69,6 +69,7 @@ export function anthropicPassthrough(): Framer {
           usage = {
             promptTokens: anthropicPromptTokens(u) ?? usage.promptTokens,
             completionTokens: num(u.output_tokens) ?? usage.completionTokens,
+            ...speculativeOf(u),
           };
         }
         if (

@@ -58,6 +58,7 @@ export function usageOf(protocol: Protocol, body: Json): Usage {
     return {
       promptTokens: anthropicPromptTokens(u) ?? num(body.input_tokens),
       completionTokens: num(u.output_tokens),
+      ...speculativeOf(u),
     };
   }
   return {
