@@ -91,6 +91,7 @@ export function libraryModel(repoId: string, over: Partial<LibraryModel> = {}): 
     sizeBytes: 2 * 1024 ** 3,
     files: 4,
     kind: 'text',
+    capabilities: ['completion'],
     modelType: 'llama',
     architectures: ['LlamaForCausalLM'],
     quantization: null,

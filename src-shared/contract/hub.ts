@@ -2,7 +2,7 @@
 // and an estimate of whether it fits in memory.
 import { z } from 'zod';
 import { method, RepoId, Revision } from './common.ts';
-import { ModelKind, Quantization } from './library.ts';
+import { ModelCapability, ModelKind, Quantization } from './library.ts';
 
 export const SearchInput = z
   .object({
@@ -71,6 +71,7 @@ export const ModelDetailsSchema = z.object({
   totalBytes: z.number(),
   weightsBytes: z.number(),
   kind: ModelKind,
+  capabilities: z.array(ModelCapability),
   modelType: z.string().nullable(),
   architectures: z.array(z.string()),
   quantization: Quantization,

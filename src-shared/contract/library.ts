@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { method, RepoId } from './common.ts';
 
 export const ModelKind = z.enum(['text', 'vision', 'embeddings', 'audio']);
+/** From the kind, by core's one rule (hub/modelConfig.ts modelCapabilities), in /v1/models' words. */
+export const ModelCapability = z.enum(['completion', 'vision', 'embeddings']);
 export const Quantization = z
   .object({ bits: z.number(), groupSize: z.number().nullable(), method: z.string().nullable() })
   .nullable();
@@ -16,6 +18,7 @@ export const LibraryModelSchema = z.object({
   sizeBytes: z.number(),
   files: z.number(),
   kind: ModelKind,
+  capabilities: z.array(ModelCapability),
   modelType: z.string().nullable(),
   architectures: z.array(z.string()),
   quantization: Quantization,

@@ -2,7 +2,7 @@
 // model kinds from config first, and quantization in both MLX and transformers spellings.
 import { describe, expect, it } from 'vitest';
 import { estimateFit, kvCacheBytes } from './fit.ts';
-import { modelKind, quantization, summarizeConfig } from './modelConfig.ts';
+import { modelCapabilities, modelKind, quantization, summarizeConfig } from './modelConfig.ts';
 
 const GiB = 2 ** 30;
 const llama8b = {
@@ -99,9 +99,34 @@ describe('fit', () => {
       }).supported,
     ).toBeNull();
   });
+  it('by kind: an embedding model has no KV term; vision and audio models keep theirs', () => {
+    const kv = summarizeConfig(llama8b).kv!;
+    const base = {
+      modelType: 'llama',
+      supportedModelTypes: null,
+      weightsBytes: GiB,
+      kv,
+      contextLength: 8192,
+      memoryLimitBytes: 16 * GiB,
+    };
+    expect(estimateFit({ ...base, kind: 'embeddings' }).kvBytes).toBe(0);
+    for (const kind of ['text', 'vision', 'audio'] as const)
+      expect(estimateFit({ ...base, kind }).kvBytes).toBe(kvCacheBytes(kv, 8192));
+    expect(estimateFit(base).kvBytes).toBe(kvCacheBytes(kv, 8192));
+  });
 });
 
 describe('config', () => {
+  it('capabilities follow the kind, one rule for the Library and Discover', () => {
+    expect(modelCapabilities('text')).toEqual(['completion']);
+    expect(modelCapabilities('vision')).toEqual(['completion', 'vision']);
+    expect(modelCapabilities('embeddings')).toEqual(['embeddings']);
+    expect(modelCapabilities('audio')).toEqual([]);
+    expect(
+      summarizeConfig({ model_type: 'bert', architectures: ['BertModel'] }).capabilities,
+    ).toEqual(['embeddings']);
+  });
+
   it('kind comes from config first, then the pipeline tag', () => {
     expect(
       modelKind({ model_type: 'llava', vision_config: {} }, { pipelineTag: 'text-generation' }),

@@ -1,6 +1,6 @@
 // Will a model run here? Supported architecture (from the sidecar's list) and an estimate of weights + KV cache
 // at a context length against a memory limit: fits, tight or does not fit, with every number shown.
-import type { KvShape } from './modelConfig.ts';
+import { modelCapabilities, type KvShape, type ModelKind } from './modelConfig.ts';
 
 export type FitVerdict = 'fits' | 'tight' | 'does_not_fit';
 
@@ -8,8 +8,11 @@ export interface FitInput {
   modelType: string | null;
   /** model_types the sidecar can load; null when unknown (then support is not judged). */
   supportedModelTypes: readonly string[] | null;
+  /** Every weight file: a vision model's tower and projector are in them, so they count here. */
   weightsBytes: number;
   kv: KvShape | null;
+  /** An embedding model keeps no KV cache (one forward pass per input); absent: a chat model. */
+  kind?: ModelKind;
   contextLength: number;
   memoryLimitBytes: number;
   /** The KV cache held in 4 or 8 bits (a profile's kv_bits); absent: at the model's dtype. */
@@ -60,9 +63,12 @@ export function estimateFit(input: FitInput): FitResult {
     );
     ctx = input.kv.maxContext;
   }
-  const kvBytes = input.kv ? kvCacheBytes(input.kv, ctx, input.kvBits) : 0;
-  if (input.kv && input.kvBits) notes.push(`KV cache counted at ${input.kvBits} bits`);
-  if (!input.kv) notes.push('attention shape unknown: KV cache not counted');
+  const caps: readonly string[] = input.kind ? modelCapabilities(input.kind) : ['completion'];
+  const vectorsOnly = caps.includes('embeddings') && !caps.includes('completion');
+  const kvBytes = !vectorsOnly && input.kv ? kvCacheBytes(input.kv, ctx, input.kvBits) : 0;
+  if (vectorsOnly) notes.push('embedding model: no KV cache (each input is one forward pass)');
+  else if (input.kv && input.kvBits) notes.push(`KV cache counted at ${input.kvBits} bits`);
+  else if (!input.kv) notes.push('attention shape unknown: KV cache not counted');
   const overheadBytes =
     input.overheadBytes ?? Math.max(256 * 2 ** 20, Math.round(input.weightsBytes * 0.05));
   const totalBytes = input.weightsBytes + kvBytes + overheadBytes;

@@ -26,6 +26,7 @@ export function hubHandlers(d: HubHandlerDeps): HubHandlers {
         supportedModelTypes: await d.supportedModelTypes(),
         weightsBytes: m.weightsBytes,
         kv: m.config.kv,
+        kind: m.config.kind,
         contextLength,
         ...(kvBits ? { kvBits } : {}),
         memoryLimitBytes: d.memoryLimitBytes(),
@@ -36,6 +37,7 @@ export function hubHandlers(d: HubHandlerDeps): HubHandlers {
         modelType: config.modelType,
         architectures: config.architectures,
         quantization: config.quantization,
+        capabilities: config.capabilities,
         fit,
       };
     },

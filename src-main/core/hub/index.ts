@@ -24,10 +24,12 @@ export {
   summarizeConfig,
   parseConfig,
   modelKind,
+  modelCapabilities,
   quantization,
   kvShape,
   type ConfigSummary,
   type ModelKind,
+  type ModelCapability,
   type Quantization,
   type KvShape,
 } from './modelConfig.ts';

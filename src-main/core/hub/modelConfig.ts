@@ -1,7 +1,9 @@
-// Reads a model's config.json: architecture, quantization, kind (text, vision, embeddings, audio) and the
-// attention shape the KV-cache estimate needs. Pure functions of the parsed JSON (plus hints from the Hub).
+// Reads a model's config.json: architecture, quantization, kind (text, vision, embeddings, audio), capabilities
+// and the attention shape the KV-cache estimate needs. Pure functions of the parsed JSON (plus hints from the Hub).
 
 export type ModelKind = 'text' | 'vision' | 'embeddings' | 'audio';
+/** What a model can be asked for, in /v1/models' words (the sidecar adds 'tools'/'thinking' from the template). */
+export type ModelCapability = 'completion' | 'vision' | 'embeddings';
 
 export interface Quantization {
   bits: number;
@@ -23,6 +25,7 @@ export interface ConfigSummary {
   architectures: string[];
   quantization: Quantization | null;
   kind: ModelKind;
+  capabilities: ModelCapability[];
   kv: KvShape | null;
 }
 
@@ -96,6 +99,16 @@ export function modelKind(
   return fromTask ?? 'text';
 }
 
+/**
+ * The one rule for the Library and Discover: a vision model generates text from text and images, an embedding
+ * model only makes vectors (no chat, so no KV cache in its fit), an audio model neither here.
+ */
+export function modelCapabilities(kind: ModelKind): ModelCapability[] {
+  if (kind === 'embeddings') return ['embeddings'];
+  if (kind === 'vision') return ['completion', 'vision'];
+  return kind === 'text' ? ['completion'] : [];
+}
+
 export function quantization(config: Json): Quantization | null {
   const q = obj(config.quantization) ?? obj(config.quantization_config);
   if (!q) return null;
@@ -137,12 +150,14 @@ export function summarizeConfig(
   config: Json | null,
   hints: { pipelineTag?: string | null; files?: string[] } = {},
 ): ConfigSummary {
+  const kind = modelKind(config, hints);
   return {
     modelType: config && typeof config.model_type === 'string' ? config.model_type : null,
     architectures:
       config && Array.isArray(config.architectures) ? config.architectures.map(String) : [],
     quantization: config ? quantization(config) : null,
-    kind: modelKind(config, hints),
+    kind,
+    capabilities: modelCapabilities(kind),
     kv: config ? kvShape(config) : null,
   };
 }

@@ -1,9 +1,15 @@
 // Finds local models: complete snapshots in the HF cache (ours, mlx-lm's, the hf CLI's) and model folders in
-// extra folders from settings, each with size, kind, quantization, last use and loaded state.
+// extra folders from settings, each with size, kind, capabilities, quantization, last use and loaded state.
 import fs from 'node:fs';
 import path from 'node:path';
 import { readRef, readTreeCache, repoCache, repoIdFromFolder } from '../hfcache/index.ts';
-import { parseConfig, summarizeConfig, type ModelKind, type Quantization } from '../hub/index.ts';
+import {
+  parseConfig,
+  summarizeConfig,
+  type ModelCapability,
+  type ModelKind,
+  type Quantization,
+} from '../hub/index.ts';
 
 export interface LibraryModel {
   repoId: string;
@@ -13,6 +19,8 @@ export interface LibraryModel {
   sizeBytes: number;
   files: number;
   kind: ModelKind;
+  /** Read from the local config.json by the rule Discover uses (hub/modelConfig.ts). */
+  capabilities: ModelCapability[];
   modelType: string | null;
   architectures: string[];
   quantization: Quantization | null;
@@ -108,6 +116,7 @@ export function scanCache(cacheDir: string): Array<Omit<LibraryModel, 'lastUsedA
       sizeBytes: size,
       files: files.length,
       kind: s.kind,
+      capabilities: s.capabilities,
       modelType: s.modelType,
       architectures: s.architectures,
       quantization: s.quantization,
@@ -138,6 +147,7 @@ export function scanFolder(root: string): Array<Omit<LibraryModel, 'lastUsedAt' 
         sizeBytes: size,
         files: files.length,
         kind: s.kind,
+        capabilities: s.capabilities,
         modelType: s.modelType,
         architectures: s.architectures,
         quantization: s.quantization,

@@ -38,6 +38,7 @@ function details(id: string): Details {
     totalBytes: 100,
     weightsBytes: 90,
     kind: 'text',
+    capabilities: ['completion'],
     modelType: 'llama',
     architectures: [],
     quantization: { bits: 4, groupSize: 64, method: null },
