@@ -1,6 +1,7 @@
 // The `orchard` command line: `serve` runs core headless; the other commands talk to a running
 // serve instance over RPC, or open the database directly where that is enough (profiles, config).
 import fs from 'node:fs';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { startCore } from '../app/index.ts';
 import { createRepos, type Repos } from '../app/stores.ts';
@@ -10,12 +11,15 @@ import { fileCipher, openDatabase, type Database } from '../db/index.ts';
 import { CoreError, toErrorPayload } from '../errors/index.ts';
 import { GATEWAY_USAGE, runGatewayCommand } from '../gateway/index.ts';
 import { profileService } from '../profiles/index.ts';
-import { loadPercent, type MemoryStatus } from '#shared/contract/memory.ts';
+import type { MemoryStatus } from '#shared/contract/memory.ts';
 import { connectRpc, type RpcClient } from '../rpc/index.ts';
-import { readServeFile, removeServeFile, writeServeFile } from './serveFile.ts';
+import { removeServeFile, requireServe, rpcUrl, writeServeFile } from './serveFile.ts';
+import { gb, loadLine } from './loadProgress.ts';
 import { MODELS_COMMANDS, MODELS_USAGE, runModelsCommand } from './commands-models.ts';
 import { LAUNCH_USAGE, runLaunch } from './launch.ts';
 import { ENGINE_USAGE, runEngineCommand } from './commands-engine.ts';
+import { RUN_USAGE, runChat, type RunStreams } from './commands-run.ts';
+import { LOGS_USAGE, runLogs } from './commands-logs.ts';
 import { engineFromConfig, formatProgress, withEngine } from '../engine/index.ts';
 import { VERSION } from '../app/index.ts';
 import type { EngineProgress } from '#shared/contract/engine.ts';
@@ -30,6 +34,8 @@ Commands:
   ps                            Loaded models and memory
   load MODEL [--pin] [--ttl S] [--context N]   (progress shown; Ctrl-C cancels the load)
   unload MODEL
+${RUN_USAGE}
+${LOGS_USAGE}
   profiles list | show NAME
   config export [--with-secrets] [--out FILE]
   config import FILE
@@ -45,8 +51,11 @@ interface Io {
   err(s: string): void;
   progress?(s: string): void;
   onInterrupt?(fn: () => void): () => void;
+  /** The terminal itself, for `orchard run` (streamed answers, the interactive chat). */
+  streams?: RunStreams;
 }
 const stdio: Io = {
+  streams: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
   out: (s) => process.stdout.write(`${s}\n`),
   err: (s) => process.stderr.write(`${s}\n`),
   progress: (s) => {
@@ -62,25 +71,32 @@ function usage(message: string): never {
   throw new CoreError('usage', message);
 }
 
-function gb(bytes: number | null): string {
-  return bytes === null ? '-' : `${(bytes / 1024 ** 3).toFixed(2)} GB`;
-}
-
 async function withServe<T>(config: Config, fn: (rpc: RpcClient) => Promise<T>): Promise<T> {
-  const info = readServeFile(config.serveFile);
-  if (!info)
-    throw new CoreError(
-      'sidecar_unavailable',
-      'Orchard is not running (start it with `npm run serve`)',
-    );
-  const rpc = await connectRpc(
-    `ws://127.0.0.1:${info.port}/rpc?token=${encodeURIComponent(info.token)}`,
-  );
+  const rpc = await connectRpc(rpcUrl(requireServe(config.serveFile)));
   try {
     return await fn(rpc);
   } finally {
     rpc.close();
   }
+}
+
+/** For a caller that gives lines, not a terminal: no input, and the answer handed over when it is whole. */
+function bufferedStreams(io: Io): { streams: RunStreams; flush(): void } {
+  const text = { out: '', err: '' };
+  const sink = (k: 'out' | 'err') =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        text[k] += chunk.toString();
+        cb();
+      },
+    });
+  return {
+    streams: { stdin: null, stdout: sink('out'), stderr: sink('err') },
+    flush() {
+      if (text.out) io.out(text.out.replace(/\n$/, ''));
+      if (text.err) io.err(text.err.replace(/\n$/, ''));
+    },
+  };
 }
 
 function withDb<T>(config: Config, fn: (d: { db: Database; repos: Repos }) => T): T {
@@ -146,6 +162,31 @@ export async function run(
     const json = own(rest).includes('--json');
     try {
       return await runLaunch(rest, { config: loadConfig(env), io, env });
+    } catch (e) {
+      const p = toErrorPayload(e);
+      if (json) io.err(JSON.stringify({ error: p }));
+      else io.err(`Error: ${p.message}${p.code === 'usage' ? `\n\n${USAGE}` : ''}`);
+      return p.code === 'usage' ? EXIT.usage : EXIT.error;
+    }
+  }
+  // run takes free text (the PROMPT) and logs has options of its own: both parse their arguments.
+  if ((modelsCmd === 'run' || modelsCmd === 'logs') && !argv.includes('--help')) {
+    const rest = argv.filter((_, i) => i !== first);
+    const json = modelsCmd === 'logs' && rest.includes('--json');
+    try {
+      const config = loadConfig(env);
+      if (modelsCmd === 'logs') return await runLogs(rest, { config, io, json });
+      const buffered = io.streams ? null : bufferedStreams(io);
+      try {
+        return await runChat(rest, {
+          config,
+          env,
+          streams: io.streams ?? buffered!.streams,
+          ...(io.onInterrupt ? { onInterrupt: io.onInterrupt } : {}),
+        });
+      } finally {
+        buffered?.flush();
+      }
     } catch (e) {
       const p = toErrorPayload(e);
       if (json) io.err(JSON.stringify({ error: p }));
@@ -251,14 +292,9 @@ export async function run(
             rpc.onEvent((event, data) => {
               if (event !== 'memoryStatus' || o.json) return;
               const row = (data as MemoryStatus).loads?.find((l) => l.id === model);
-              const pct = row ? loadPercent(row) : null;
               if (!row) return;
               shown = true;
-              io.progress?.(
-                pct === null
-                  ? `Loading ${model}: reading its config and tokenizer`
-                  : `Loading ${model}: ${pct}% (${gb(row.doneBytes)} of ${gb(row.totalBytes)})`,
-              );
+              io.progress?.(loadLine(model, row));
             });
             const unhook = io.onInterrupt?.(() => {
               void rpc.call('models.cancelLoad', { model }).catch(() => {});

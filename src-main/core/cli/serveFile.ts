@@ -1,6 +1,7 @@
 // The discovery file `serve` writes (port + token) so other CLI commands can reach it.
 import fs from 'node:fs';
 import { z } from 'zod';
+import { CoreError } from '../errors/index.ts';
 
 const ServeInfo = z.object({
   pid: z.number().int(),
@@ -32,3 +33,17 @@ export function readServeFile(file: string): ServeInfo | null {
   }
   return info;
 }
+
+/** The running instance, or the error every command that needs one gives. */
+export function requireServe(file: string): ServeInfo {
+  const info = readServeFile(file);
+  if (!info)
+    throw new CoreError(
+      'sidecar_unavailable',
+      'Orchard is not running (start it with `npm run serve`)',
+    );
+  return info;
+}
+
+export const rpcUrl = (info: ServeInfo): string =>
+  `ws://127.0.0.1:${info.port}/rpc?token=${encodeURIComponent(info.token)}`;
