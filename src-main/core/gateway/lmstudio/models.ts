@@ -11,8 +11,12 @@ function entry(m: DescribedModel & { meta: NonNullable<DescribedModel['meta']> }
   return {
     id: m.id,
     object: 'model',
-    // Every model the sidecar serves is a text generator (it loads mlx-lm models only).
-    type: 'llm',
+    // LM Studio's three types: a vision model is a 'vlm', an embedding model 'embeddings'.
+    type: meta.capabilities.includes('embeddings')
+      ? 'embeddings'
+      : meta.capabilities.includes('vision')
+        ? 'vlm'
+        : 'llm',
     publisher: meta.publisher ?? 'local',
     arch: meta.architecture,
     compatibility_type: 'mlx',

@@ -84,6 +84,23 @@ describe('ollama model bodies', () => {
     expect(parameterLines({})).toEqual([]);
   });
 
+  it('show: an embedding model is "embedding" in Ollama\'s words, with its vector length', async () => {
+    const dir = path.join(tmp.dir, 'minilm');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ model_type: 'bert', hidden_size: 384 }),
+    );
+    const m = meta({ id: 'org/e', capabilities: ['embeddings'], architecture: 'bert', path: dir });
+    const body = await showBody({ id: 'org/e', kind: 'local', meta: m }, {});
+    expect(body.capabilities).toEqual(['embedding']);
+    expect(body.model_info).toMatchObject({ 'bert.embedding_length': 384 });
+    const vision = meta({ capabilities: ['completion', 'vision'] });
+    expect((await showBody({ id: 'org/m', kind: 'local', meta: vision }, {})).capabilities).toEqual(
+      ['completion', 'vision'],
+    );
+  });
+
   it('ps: loaded rows only, with size, expiry from the TTL (far future without one) and window', () => {
     const base = { id: 'org/m', revision: 'abc', context_window: 4096 } as AdminModelRow;
     const rows = [

@@ -37,6 +37,28 @@ export function parameterSize(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : `${Math.max(1, Math.round(n / 1e6))}M`;
 }
 
+/** Ollama's words for capabilities: a model that makes vectors is "embedding" there (singular), not "embeddings". */
+export function ollamaCapabilities(capabilities: readonly string[]): string[] {
+  return capabilities.map((c) => (c === 'embeddings' ? 'embedding' : c));
+}
+
+/** The hidden size from config.json (a multimodal model's text_config), which Ollama shows as
+ * `<arch>.embedding_length`; embedding clients read it as the vector's length. Null when unreadable. */
+async function embeddingLength(dir: string): Promise<number | null> {
+  try {
+    const p = path.join(dir, 'config.json');
+    if ((await fs.stat(p)).size > TEMPLATE_LIMIT) return null;
+    const c = JSON.parse(await fs.readFile(p, 'utf8')) as {
+      hidden_size?: unknown;
+      text_config?: { hidden_size?: unknown };
+    };
+    const v = c.text_config?.hidden_size ?? c.hidden_size;
+    return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 export function details(m: LocalName): Json {
   const arch = m.meta.architecture;
   return {
@@ -134,6 +156,7 @@ export async function showBody(
   const arch = m.meta.architecture ?? 'mlx';
   const params = parameterLines(profileParams);
   const template = await chatTemplate(m.meta.path);
+  const width = await embeddingLength(m.meta.path);
   return {
     license: '',
     modelfile: [
@@ -150,8 +173,9 @@ export async function showBody(
       'general.parameter_count': parameterCount(m.meta),
       // Where Ollama's clients (VS Code, Open WebUI) read the window.
       [`${arch}.context_length`]: m.meta.contextLength,
+      ...(width !== null ? { [`${arch}.embedding_length`]: width } : {}),
     },
-    capabilities: m.meta.capabilities,
+    capabilities: ollamaCapabilities(m.meta.capabilities),
     modified_at: await modifiedAt(m.meta),
   };
 }
