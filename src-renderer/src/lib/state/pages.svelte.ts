@@ -3,6 +3,7 @@
 import type { AppState } from './app.svelte.ts';
 import { DiscoverState } from './discover.svelte.ts';
 import { DownloadsState } from './downloads.svelte.ts';
+import { EngineState } from './engine.svelte.ts';
 import { IntegrationsState } from './integrations.svelte.ts';
 import { LibraryState } from './library.svelte.ts';
 import { LogsState } from './logs.svelte.ts';
@@ -15,6 +16,7 @@ export interface PageStates {
   profiles: ProfilesState;
   memory: MemoryState;
   settings: SettingsState;
+  engine: EngineState;
   library: LibraryState;
   discover: DiscoverState;
   downloads: DownloadsState;
@@ -31,6 +33,7 @@ export function createPageStates(app: AppState): PageStates {
     profiles: new ProfilesState(app),
     memory: new MemoryState(app),
     settings,
+    engine: new EngineState(app),
     library: new LibraryState(app),
     discover: new DiscoverState(app),
     downloads: new DownloadsState(app),
