@@ -84,7 +84,7 @@ export class ChatPage {
   }
 
   get attachButton(): Locator {
-    return this.page.getByRole('button', { name: 'Attach image', exact: true });
+    return this.page.getByRole('button', { name: 'Attach', exact: true });
   }
   /** Thumbnails waiting in the composer, by the images' names. */
   attached(): Locator {

@@ -34,6 +34,22 @@ export const MessageMeta = z
       )
       .max(4)
       .optional(),
+    /** A user message's attached text files: their text goes to the model in a delimited block. */
+    files: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(256),
+            text: z.string().max(1_000_000),
+            bytes: z.number().int().min(0),
+            /** Tokens when attached: the model's own count, or an estimate (`estimated`). */
+            tokens: z.number().int().min(0),
+            estimated: z.boolean(),
+          })
+          .strict(),
+      )
+      .max(8)
+      .optional(),
     error: z.string().max(10_000).optional(),
     /** An answer that called tools (MCP): the calls as the model made them. */
     toolCalls: z

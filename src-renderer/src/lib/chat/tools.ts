@@ -3,6 +3,7 @@
 import type { ChatMessage } from '#shared/contract/conversations.ts';
 import type { McpTool } from '#shared/contract/mcp.ts';
 import type { ChatRequest, ChatRequestMessage } from './gateway.ts';
+import { withFiles } from './files.ts';
 import { userContent } from './images.ts';
 
 export interface ToolCall {
@@ -59,7 +60,10 @@ export function historyMessages(messages: ChatMessage[]): ChatRequestMessage[] {
   const out: ChatRequestMessage[] = [];
   for (const m of messages) {
     if (m.role === 'user')
-      out.push({ role: 'user', content: userContent(m.content, m.meta?.images) });
+      out.push({
+        role: 'user',
+        content: userContent(withFiles(m.content, m.meta?.files), m.meta?.images),
+      });
     else if (m.role === 'assistant') {
       const calls = m.meta?.toolCalls;
       out.push(

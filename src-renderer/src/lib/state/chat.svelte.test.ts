@@ -441,6 +441,46 @@ describe('ChatState', () => {
       await second;
     });
 
+    it('sends attached files as a delimited block before the text, kept with the message for later turns', async () => {
+      const { chat, conversations, stored } = await ready();
+      chat.selection = { kind: 'model', id: 'org/m' };
+      const file = {
+        name: 'notes.md',
+        text: 'Room 4B\n',
+        bytes: 8,
+        tokens: 5,
+        estimated: false,
+      };
+      const first = chat.send('', [], [file]);
+      await settle();
+      expect(conversations()[0]?.title).toBe('notes.md');
+      expect(stored()[0]).toMatchObject({ role: 'user', content: '', meta: { files: [file] } });
+      const block = 'File: notes.md\n```markdown\nRoom 4B\n```';
+      expect(gw.answers[0]!.body.messages).toEqual([{ role: 'user', content: block }]);
+      gw.answers[0]!.send(delta({ content: 'Noted.' }, 'stop'));
+      gw.answers[0]!.end();
+      await first;
+      const second = chat.send('Which room?');
+      await settle();
+      expect(gw.answers[1]!.body.messages).toEqual([
+        { role: 'user', content: block },
+        { role: 'assistant', content: 'Noted.' },
+        { role: 'user', content: 'Which room?' },
+      ]);
+      gw.answers[1]!.end();
+      await second;
+      const resent = chat.editAndResend(stored()[0]!.id, 'Which floor?');
+      await settle();
+      expect(stored().map((m) => [m.content, m.meta?.files ?? null])).toEqual([
+        ['Which floor?', [file]],
+      ]);
+      expect(gw.answers[2]!.body.messages).toEqual([
+        { role: 'user', content: `${block}\n\nWhich floor?` },
+      ]);
+      gw.answers[2]!.end();
+      await resent;
+    });
+
     it('edit and resend keeps the edited message’s images', async () => {
       const image = { url: 'data:image/png;base64,iVBORw0KGgo=', name: 'cat.png' };
       const { chat, stored } = await ready(

@@ -5,6 +5,7 @@ import type { ChatMessage, Conversation, MessageMeta } from '#shared/contract/co
 import type { McpCallResult, McpTool } from '#shared/contract/mcp.ts';
 import { flushSync } from 'svelte';
 import { figures } from '../chat/figures.ts';
+import { withFiles, type ChatFile } from '../chat/files.ts';
 import type { ChatImage } from '../chat/images.ts';
 import { GatewayError, streamChat, type ChatRequest } from '../chat/gateway.ts';
 import { pacer } from '../chat/pacer.ts';
@@ -16,6 +17,7 @@ import {
   type ToolCall,
 } from '../chat/tools.ts';
 import type { AppState } from './app.svelte.ts';
+import { Attachments } from './attachments.svelte.ts';
 import { McpState } from './mcp.svelte.ts';
 
 export interface Draft {
@@ -73,6 +75,14 @@ function readJson<T>(key: string, fallback: T): T {
   }
 }
 
+/** A user message's meta for its images and files, or nothing when it has neither. */
+function attached(images: ChatImage[], files: ChatFile[]): { meta?: MessageMeta } {
+  const meta: MessageMeta = {};
+  if (images.length) meta.images = images;
+  if (files.length) meta.files = files;
+  return images.length || files.length ? { meta } : {};
+}
+
 export class ChatState {
   conversations = $state<Conversation[]>([]);
   currentId = $state<string | null>(null);
@@ -95,12 +105,32 @@ export class ChatState {
 
   readonly app: AppState;
   readonly tools: McpState;
+  /** Text files waiting in the composer, with their token counts. */
+  readonly attachments: Attachments;
   #abort: AbortController | null = null;
   #stopped = false;
 
   constructor(app: AppState) {
     this.app = app;
     this.tools = new McpState(app);
+    this.attachments = new Attachments(app, {
+      model: () => this.localModel(),
+      history: () => [
+        ...(this.settings.systemPrompt.trim() ? [this.settings.systemPrompt] : []),
+        ...this.messages.map((m) =>
+          m.role === 'user' ? withFiles(m.content, m.meta?.files) : m.content,
+        ),
+      ],
+      reserve: () => this.settings.max_tokens ?? 0,
+    });
+  }
+
+  /** The local model the selection runs on (a profile's model), or null for none or a provider's. */
+  localModel(): string | null {
+    const s = this.selection;
+    if (!s) return null;
+    const id = s.kind === 'model' ? s.id : this.app.profiles.find((p) => p.id === s.id)?.model;
+    return id && this.app.models.some((m) => m.id === id) ? id : null;
   }
 
   async init(): Promise<void> {
@@ -173,10 +203,10 @@ export class ChatState {
     });
   }
 
-  /** Sends the user's text and attached images (kept with the message), then asks for the answer. */
-  async send(text: string, images: ChatImage[] = []): Promise<void> {
+  /** Sends the user's text, attached images and files (kept with the message), then asks for the answer. */
+  async send(text: string, images: ChatImage[] = [], files: ChatFile[] = []): Promise<void> {
     const content = text.trim();
-    if ((content === '' && images.length === 0) || this.busy) return;
+    if ((content === '' && images.length === 0 && files.length === 0) || this.busy) return;
     const conv = this.current ?? (await this.create());
     if (!conv) return;
     const ok = await this.#guard(async () => {
@@ -184,11 +214,12 @@ export class ChatState {
         conversationId: conv.id,
         role: 'user',
         content,
-        ...(images.length ? { meta: { images } } : {}),
+        ...attached(images, files),
       });
       this.messages = [...this.messages, m];
       if (this.messages.length === 1) {
-        const title = content.replace(/\s+/g, ' ').slice(0, TITLE_LENGTH) || images[0]!.name;
+        const title =
+          content.replace(/\s+/g, ' ').slice(0, TITLE_LENGTH) || (images[0] ?? files[0])!.name;
         await this.rename(conv.id, title.slice(0, TITLE_LENGTH));
       }
       return true;
@@ -210,9 +241,16 @@ export class ChatState {
   /** Replaces a user message (and everything after it) with the edited text, then answers it. */
   async editAndResend(messageId: number, text: string): Promise<void> {
     const content = text.trim();
-    // The edited message keeps its pictures: only its text was editable.
-    const images = this.messages.find((m) => m.id === messageId)?.meta?.images ?? [];
-    if ((content === '' && images.length === 0) || this.busy || !this.currentId) return;
+    // The edited message keeps its pictures and files: only its text was editable.
+    const meta = this.messages.find((m) => m.id === messageId)?.meta;
+    const images = meta?.images ?? [];
+    const files = meta?.files ?? [];
+    if (
+      (content === '' && images.length === 0 && files.length === 0) ||
+      this.busy ||
+      !this.currentId
+    )
+      return;
     const conversationId = this.currentId;
     if (!(await this.#truncate(messageId))) return;
     await this.#guard(async () => {
@@ -220,7 +258,7 @@ export class ChatState {
         conversationId,
         role: 'user',
         content,
-        ...(images.length ? { meta: { images } } : {}),
+        ...attached(images, files),
       });
       this.messages = [...this.messages, m];
     });
