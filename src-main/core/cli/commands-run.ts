@@ -280,9 +280,16 @@ function chat(s: Session, streams: RunStreams): Promise<number> {
       }
     };
 
+    // Lines that arrive together (pasted text) are one message: readline gives them in one tick.
+    const pasted: string[] = [];
     rl.on('line', (line) => {
       if (busy) return; // typed while an answer streams: ignored (and cleared after it)
       ctrlC = false;
+      pasted.push(line);
+      if (pasted.length === 1) setImmediate(() => submit(pasted.splice(0).join('\n')));
+    });
+    const submit = (line: string): void => {
+      if (closed) return;
       const text = line.trim();
       if (!text) return rl.prompt();
       if (/^\/[a-z?]+$/i.test(text)) {
@@ -310,8 +317,8 @@ function chat(s: Session, streams: RunStreams): Promise<number> {
         }
         return rl.prompt();
       }
-      void turn(line);
-    });
+      void turn(text);
+    };
     rl.on('SIGINT', () => {
       if (busy) return busy.abort();
       if (rl.line) {

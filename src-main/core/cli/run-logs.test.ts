@@ -17,6 +17,7 @@ const ENDLESS = 'orchard-fixtures/scripted-endless';
 // What the scripted reasoner thinks and answers, whatever it is asked.
 const THOUGHT = 'Let me count: 1 2 3 4 5 6 7 8 9.';
 const ANSWER = 'The numbers are 1, 2, 3, 4, 5, 6, 7, 8, and 9!';
+const PASTED = 'Count to nine.\nIn words, please.';
 
 interface Row {
   model: string | null;
@@ -166,7 +167,8 @@ describe('orchard run and orchard logs (against a running serve)', () => {
     const t = terminal(['run', REASONER]);
     try {
       let at = await t.until('>>> ', 0);
-      t.type('Count to nine.\r');
+      // Two lines pasted at once are one message (checked against the same text sent once, below).
+      t.type(`${PASTED.replace('\n', '\r')}\r`);
       at = await t.until(ANSWER, at);
       // The reasoning showed as one dim line rewritten in place, collapsed before the answer.
       const first = t.screen.slice(0, at);
@@ -188,9 +190,14 @@ describe('orchard run and orchard logs (against a running serve)', () => {
       t.kill();
     }
     // The second question was sent with the first exchange before it: a longer prompt, same answer.
-    const rows = (await logRows('--model', REASONER)).slice(-2);
+    const all = await logRows('--model', REASONER);
+    expect(all).toHaveLength(2 + 2); // the first test's two, this session's two
+    const rows = all.slice(-2);
     expect(rows.map((r) => r.status)).toEqual([200, 200]);
     expect(rows[1]!.promptTokens!).toBeGreaterThan(rows[0]!.promptTokens! + 20);
+    expect((await cli(['run', REASONER, PASTED])).code).toBe(EXIT.ok);
+    const [once] = (await logRows('--model', REASONER)).slice(-1);
+    expect(once!.promptTokens).toBe(rows[0]!.promptTokens);
   });
 
   it('interactive: Ctrl-C stops a long answer and returns to the prompt; Ctrl-D leaves', async () => {
@@ -226,7 +233,7 @@ describe('orchard run and orchard logs (against a running serve)', () => {
     expect(JSON.stringify(all)).not.toContain(ANSWER);
 
     const reasoner = await logRows('--model', REASONER);
-    expect(reasoner.length).toBeGreaterThanOrEqual(4);
+    expect(reasoner.length).toBeGreaterThanOrEqual(5);
     expect(reasoner.every((r) => r.model === REASONER && r.status === 200)).toBe(true);
     expect(reasoner.every((r) => r.route === `local:${REASONER}` && r.completionTokens! > 0)).toBe(
       true,
