@@ -124,6 +124,21 @@ describe('supervisor (test double)', () => {
     expect(s.status().lastError).toMatch(/ENOENT/);
   });
 
+  it('restart waits for the new child, after a stop and after a crash loop, on another interpreter when given', async () => {
+    const { s, states } = fake('ok', { python: path.join(tmp.dir, 'no-such-python') });
+    await expect(s.start()).rejects.toMatchObject({ code: 'sidecar_unavailable' });
+    // As after an engine repair: the sidecar moves onto the working Python.
+    await s.restart({ python: VENV_PYTHON });
+    expect(s.status().state).toBe('ready');
+    expect(readPidFile(path.join(tmp.dir, 'sidecar.pid'))?.python).toBe(VENV_PYTHON);
+    const first = s.status().pid;
+    states.length = 0;
+    await s.restart();
+    expect(states).toEqual(['stopped', 'starting', 'ready']);
+    expect(s.status().pid).not.toBe(first);
+    expect((await s.json<{ pid: number }>('/health')).pid).toBe(s.status().pid);
+  });
+
   it('kills a sidecar that never prints its ready line (start-up watchdog)', async () => {
     const { s, states } = fake('noready', { startTimeoutMs: 1500, crashLimit: 1 });
     await expect(s.start()).rejects.toThrow(/did not become ready/);

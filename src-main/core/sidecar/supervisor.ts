@@ -292,12 +292,13 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     crashes = [];
     lastError = null;
     process.on('exit', killOnExit);
-    const done = waitFor(
+    // launch() sets `starting` at once, so the wait below cannot be satisfied by the `stopped` or
+    // `crashed` of an earlier run (a start after stop or after a crash loop).
+    launch();
+    await waitFor(
       (s) => s === 'ready' || s === 'crashed' || s === 'stopped',
       o.waitReadyMs + o.startTimeoutMs,
     );
-    launch();
-    await done;
     check();
   }
 
