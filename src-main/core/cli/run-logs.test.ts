@@ -132,6 +132,17 @@ describe('orchard run and orchard logs (against a running serve)', () => {
     };
   }
 
+  /** The endless model's rows once `n` of them show a request closed by the client (bounded wait). */
+  async function stoppedRows(n: number): Promise<Row[]> {
+    let rows: Row[] = [];
+    for (let i = 0; i < 100; i++) {
+      rows = (await logRows('--model', ENDLESS)).filter((r) => r.status === 499);
+      if (rows.length >= n) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return rows;
+  }
+
   async function logRows(...args: string[]): Promise<Row[]> {
     const r = await cli(['logs', '--json', ...args]);
     expect(r.code).toBe(EXIT.ok);
@@ -217,12 +228,28 @@ describe('orchard run and orchard logs (against a running serve)', () => {
       t.kill();
     }
     // The request was closed by the client, and the gateway logged it as such (once it noticed).
-    let row: Row | undefined;
-    for (let i = 0; i < 100 && row?.status !== 499; i++) {
-      [row] = (await logRows('--model', ENDLESS)).slice(-1);
-      if (row?.status !== 499) await new Promise((r) => setTimeout(r, 100));
+    expect(await stoppedRows(1)).toEqual([
+      expect.objectContaining({ model: ENDLESS, status: 499, errorCode: 'client_closed' }),
+    ]);
+  });
+
+  it('with a PROMPT on a terminal: the dim reasoning line (stderr), and Ctrl-C stops the answer (130)', async () => {
+    const r = terminal(['run', REASONER, 'Count to nine.']);
+    const e = terminal(['run', ENDLESS, 'Tell me about Jack.']);
+    try {
+      const at = await r.until(ANSWER, 0);
+      expect(r.screen.slice(0, at)).toContain(`\x1b[2mThought for `);
+      expect(await r.exited).toBe(0);
+      let mid = await e.until('a dull boy.', 0);
+      mid = await e.until('a dull boy.', mid);
+      e.type('\x03'); // the terminal turns it into SIGINT for the foreground process
+      await e.until('(answer stopped)', mid);
+      expect(await e.exited).toBe(130);
+    } finally {
+      r.kill();
+      e.kill();
     }
-    expect(row).toMatchObject({ model: ENDLESS, status: 499, errorCode: 'client_closed' });
+    expect(await stoppedRows(2)).toHaveLength(2);
   });
 
   it('logs: --json rows for the requests (never their text), --model and --status filter, the table', async () => {
@@ -241,6 +268,7 @@ describe('orchard run and orchard logs (against a running serve)', () => {
     const errors = await logRows('--status', 'error');
     expect(errors.map((r) => [r.model, r.status]).sort()).toEqual(
       [
+        [ENDLESS, 499],
         [ENDLESS, 499],
         ['org/not-there', 404],
       ].sort(),
