@@ -1,6 +1,6 @@
 // The managed engine for real: uv from its PyPI wheel, packages from the registry (uv's cache is shared
 // between the installs and kept across runs), the CLI and `serve` as a user runs them, a SIGKILL mid-install,
-// and a damaged engine found and repaired at start.
+// a damaged engine found and repaired at start, and a repair from the engine screen's RPC on a running serve.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../config/index.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';
 import { buildFixtures, fixture, type Fixture } from '../../../test-support/gateway/kit.ts';
-import { EngineStatus } from '#shared/contract/engine.ts';
+import { EngineProgress, EngineStatus } from '#shared/contract/engine.ts';
+import { connectRpc } from '../rpc/index.ts';
 
 const UV_CACHE = path.join(REPO_ROOT, 'node_modules', '.cache', 'orchard-uv');
 const MAIN = path.join(REPO_ROOT, 'src-main', 'core', 'cli', 'main.ts');
@@ -101,7 +102,24 @@ async function serveUntilReady(home: string, hub: string) {
   );
   const ready = await Promise.race([out.waitFor(/^Orchard is ready/), exited]);
   const api = /API (\S+)/.exec(ready)![1]!;
-  return { child, api, err };
+  const ui = new URL(/UI (\S+)/.exec(ready)![1]!);
+  const rpcUrl = `ws://${ui.host}/rpc?token=${ui.searchParams.get('token')}`;
+  return { child, api, err, rpcUrl };
+}
+
+async function chatAnswers(api: string, f: Fixture): Promise<string> {
+  const res = await fetch(`${api}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: f.repo_id,
+      messages: [{ role: 'user', content: 'Count to nine.' }],
+      max_tokens: 200,
+    }),
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+  return body.choices[0]!.message.content;
 }
 
 describe.skipIf(process.platform !== 'linux')('managed engine (real installs)', () => {
@@ -134,18 +152,7 @@ describe.skipIf(process.platform !== 'linux')('managed engine (real installs)', 
         expect(err.seen.some((l) => l.includes(`] ${step}: done`))).toBe(true);
       const s = status(home());
       const f = fixture(fixtures, 'scripted-reasoner');
-      const res = await fetch(`${api}/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: f.repo_id,
-          messages: [{ role: 'user', content: 'Count to nine.' }],
-          max_tokens: 200,
-        }),
-      });
-      expect(res.status).toBe(200);
-      const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
-      expect(body.choices[0]!.message.content).toBe(f.content);
+      expect(await chatAnswers(api, f)).toBe(f.content);
       // The sidecar that answered is the engine's Python, not the checkout's .venv.
       const sidecarPid = JSON.parse(fs.readFileSync(path.join(home(), 'sidecar.pid'), 'utf8')) as {
         python: string;
@@ -186,6 +193,63 @@ describe.skipIf(process.platform !== 'linux')('managed engine (real installs)', 
       .readdirSync(path.join(home(), 'engine'))
       .filter((n) => n.startsWith('0.') || n.startsWith('.'));
     expect(left.filter((n) => !n.endsWith('.json'))).toEqual([before.installedVersion]);
+  }, 300_000);
+
+  it('engine.repair over RPC on a running serve: every step reported with the packages percent, then the sidecar restarted onto the repaired engine answers', async () => {
+    const { child, api, rpcUrl } = await serveUntilReady(home(), hub);
+    const rpc = await connectRpc(rpcUrl);
+    try {
+      const progress: EngineProgress[] = [];
+      const ended = new Promise<EngineStatus>((resolve) =>
+        rpc.onEvent((event, data) => {
+          if (event === 'engineProgress') progress.push(EngineProgress.parse(data));
+          const s = event === 'engineStatus' ? EngineStatus.parse(data) : null;
+          if (s?.run && s.run.state !== 'running') resolve(s);
+        }),
+      );
+      const before = await rpc.call('sidecar.status');
+      expect(before.state).toBe('ready');
+      expect((await rpc.call('engine.repair')).state).toBe('installing');
+      const end = await ended;
+      expect(end.run, end.run?.log.slice(-5).join('\n')).toMatchObject({
+        action: 'repair',
+        state: 'succeeded',
+        error: null,
+        sidecarRestarted: true,
+      });
+      expect(end.state).toBe('ready');
+      expect(end.run!.steps.map((p) => `${p.index}/${p.total} ${p.step} ${p.state}`)).toEqual([
+        '1/7 prepare done',
+        '2/7 resources done',
+        '3/7 python done',
+        '4/7 packages done',
+        '5/7 sidecar done',
+        '6/7 verify done',
+        '7/7 switch done',
+      ]);
+      // uv's lines moved the packages percent forward, never back, to 100.
+      const pct = progress.filter((p) => p.step === 'packages').map((p) => p.percent!);
+      expect(pct.length).toBeGreaterThan(2);
+      expect(pct).toEqual([...pct].sort((a, b) => a - b));
+      expect(pct.at(-1)).toBe(100);
+      expect(end.run!.log.some((l) => /^Installed \d+ packages/.test(l))).toBe(true);
+      expect(end.verify).toMatchObject({ ok: true });
+      expect(end.verify!.detail).toContain('the sidecar answered /health');
+
+      // A new sidecar process, from the repaired engine's Python, answers as before.
+      const after = await rpc.call('sidecar.status');
+      expect(after.state).toBe('ready');
+      expect(after.pid).not.toBe(before.pid);
+      const pidFile = JSON.parse(fs.readFileSync(path.join(home(), 'sidecar.pid'), 'utf8')) as {
+        python: string;
+      };
+      expect(pidFile.python).toBe(end.python);
+      const f = fixture(fixtures, 'scripted-reasoner');
+      expect(await chatAnswers(api, f)).toBe(f.content);
+    } finally {
+      rpc.close();
+      await stopGroup(child);
+    }
   }, 300_000);
 
   it('an install killed with SIGKILL mid-way leaves a half-made folder that the next install removes, and finishes', async () => {

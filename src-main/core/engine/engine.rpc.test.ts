@@ -45,6 +45,8 @@ function recorder(rpc: RpcClient) {
     }
   });
   return {
+    /** The event names in the order they arrived. */
+    order: () => seen.map((e) => e.event),
     progress: () =>
       seen.filter((e) => e.event === 'engineProgress').map((e) => EngineProgress.parse(e.data)),
     runEnded(): Promise<EngineStatus> {
@@ -110,6 +112,11 @@ describe('engine RPC', () => {
     expect(end.state).toBe('missing');
 
     const progress = events.progress();
+    // The run's start is announced before its first step, and its end after its last.
+    const order = events.order().filter((e) => e.startsWith('engine'));
+    expect(order[0]).toBe('engineStatus');
+    expect(order.at(-1)).toBe('engineStatus');
+    expect(order.filter((e) => e === 'engineStatus')).toHaveLength(2);
     // One run: the first step began once.
     expect(progress.filter((p) => p.step === 'prepare' && p.state === 'running')).toHaveLength(1);
     expect(progress.map((p) => `${p.index}/${p.total} ${p.step} ${p.state}`)).toEqual([

@@ -209,24 +209,31 @@ export function createEngine(o: EngineOptions): EngineService {
       running = null;
       events.emit('run', status());
     };
-    running = installEngine({
-      layout,
-      resources,
-      uvCacheDir: o.uvCacheDir ?? path.join(layout.root, 'cache'),
-      python: o.python,
-      onProgress: (p) => {
-        progress = p;
-        const i = record.steps.findIndex((x) => x.step === p.step);
-        if (i >= 0) record.steps[i] = p;
-        else record.steps.push(p);
-        if (p.detail) {
-          record.log.push(p.state === 'running' ? p.detail : `${p.step}: ${p.state}: ${p.detail}`);
-          if (record.log.length > LOG_LINES) record.log.splice(0, record.log.length - LOG_LINES);
-        }
-        lastRun = { ...record, steps: [...record.steps], log: [...record.log] };
-        events.emit('progress', p);
-      },
-    })
+    // The install begins on the next microtask, so the run's start is announced before its first step.
+    running = Promise.resolve()
+      .then(() =>
+        installEngine({
+          layout,
+          resources,
+          uvCacheDir: o.uvCacheDir ?? path.join(layout.root, 'cache'),
+          python: o.python,
+          onProgress: (p) => {
+            progress = p;
+            const i = record.steps.findIndex((x) => x.step === p.step);
+            if (i >= 0) record.steps[i] = p;
+            else record.steps.push(p);
+            if (p.detail) {
+              record.log.push(
+                p.state === 'running' ? p.detail : `${p.step}: ${p.state}: ${p.detail}`,
+              );
+              if (record.log.length > LOG_LINES)
+                record.log.splice(0, record.log.length - LOG_LINES);
+            }
+            lastRun = { ...record, steps: [...record.steps], log: [...record.log] };
+            events.emit('progress', p);
+          },
+        }),
+      )
       .then(async (info) => {
         // What was just installed and verified is this process's engine, even if a checkout's
         // sources changed meanwhile.
