@@ -124,6 +124,12 @@ class DiskPrefixStore:
         with self._lock:
             return sum(f.size for f in self._files.values())
 
+    def stats(self) -> dict[str, int]:
+        """Bytes and block files on disk, and the budget they are kept under (for /admin/memory)."""
+        with self._lock:
+            return {"bytes": sum(f.size for f in self._files.values()), "budget_bytes": self.budget,
+                    "entries": len(self._files)}
+
     # ---- lifecycle (event loop / main thread) ------------------------------------------
     def start(self, resubmit) -> None:
         """Index the folder (names and sizes only) and start the writer and loader threads."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import embeddings, registry
 from .engine import Engine
-from .errors import bad_request
+from .errors import ApiError, bad_request
 from .load_progress import LoadProgress
 from .log import log
 from .pool import LoadedModel, LoadOptions, Pool
@@ -47,7 +47,14 @@ class ModelManager:
                               "embedding model (such as sentence-transformers/all-MiniLM-L6-v2) for "
                               "/v1/embeddings.", "model", "model_not_embedding")
         if lm is None:
-            lm = await self._load_once(name, self._settings.get(name, LoadOptions()))
+            options = self._settings.get(name, LoadOptions())
+            lm = await self._load_once(name, options)
+            if options.draft_model and (lm.draft is None or not lm.draft.loaded):
+                try:  # loaded again just in time: its draft comes back with it when it can
+                    await self._with_draft(lm, options.draft_model)
+                except ApiError as e:
+                    log("draft_load_failed", level="warning", model=name, draft=options.draft_model,
+                        error=e.message)
         lm.users += 1
         lm.touch()
         return lm
@@ -58,11 +65,55 @@ class ModelManager:
         lm.touch()
 
     async def load(self, name: str, options: LoadOptions) -> LoadedModel:
+        """An explicit load; with options.draft_model the draft is loaded and paired with it too (a 400
+        draft_tokenizer_mismatch, and nothing this call loaded left behind, when they do not match)."""
+        disk = registry.resolve(name, self.cache_dir)
+        if options.draft_model:
+            try:  # a draft that is not there refuses the load before the model is read
+                registry.resolve(options.draft_model, self.cache_dir)
+            except ApiError as e:
+                raise ApiError(e.status, f"draft_model: {e.message}", type=e.type, param="draft_model",
+                               code=e.code) from None
+        was_loaded = disk.name in self.pool.models
+        previous = self._settings.get(name)
         self._settings[name] = options
         await self._load_once(name, options)
         # Apply the options even if another caller's load was already under way.
-        disk = registry.resolve(name, self.cache_dir)
-        return await self.engine.call(self.pool.load, disk, options)
+        lm = await self.engine.call(self.pool.load, disk, options)
+        if options.draft_model:
+            try:
+                await self._with_draft(lm, options.draft_model)
+            except ApiError:
+                if previous is None:
+                    self._settings.pop(name, None)
+                else:
+                    self._settings[name] = previous
+                if not was_loaded:
+                    await self.engine.call(self.pool.unload, lm.name, "draft_refused")
+                raise
+        return lm
+
+    async def _with_draft(self, lm: LoadedModel, draft_name: str) -> LoadedModel:
+        """Loads `draft_name` (unless loaded) and pairs it with `lm`; the draft it loaded is unloaded again
+        when the pair is refused. `lm` is held meanwhile so the draft's load cannot evict it."""
+        draft = None
+        fresh = False
+        lm.users += 1
+        try:
+            draft = self.pool.models.get(registry.resolve(draft_name, self.cache_dir).name)
+            fresh = draft is None
+            if draft is None:
+                draft = await self._load_once(draft_name, LoadOptions())
+            await self.engine.call(self.pool.attach_draft, lm, draft)
+        except ApiError as e:
+            if fresh and draft is not None and not draft.draft_of:
+                await self.engine.call(self.pool.unload, draft.name, "draft_refused")
+            raise ApiError(e.status, e.message if e.message.startswith("draft_model") else
+                           f"draft_model: {e.message}", type=e.type, param="draft_model",
+                           code=e.code) from None
+        finally:
+            lm.users -= 1
+        return draft
 
     def loading(self) -> list[str]:
         """Names whose load is under way (as requested: a repo id or a path)."""

@@ -32,7 +32,10 @@ def test_prefix_read_back_after_restart(make_sidecar, llama, tmp_path):
     model = llama["repo_id"]
     first, files = _warm_disk(make_sidecar, tmp_path, model)
     assert len(files) == 2  # 700 tokens (+ 4 generated): two full blocks of 256
-    sc = make_sidecar(["--kv-dir", str(tmp_path)])
+    sc = make_sidecar(["--kv-dir", str(tmp_path), "--kv-disk-bytes", str(10**9)])
+    # /admin/memory reports the cache on disk as indexed at the start: both files, under its budget.
+    disk = sc.client.get("/admin/memory").json()["disk_prefix_cache"]
+    assert disk == {"bytes": sum(f.stat().st_size for f in files), "budget_bytes": 10**9, "entries": 2}
     again = _complete(sc, model)
     assert again["usage"]["prompt_tokens_details"]["cached_tokens"] == 512
     assert again["choices"][0]["text"] == first["choices"][0]["text"]

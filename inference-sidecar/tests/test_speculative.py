@@ -190,3 +190,52 @@ def test_greedy_parity_on_smollm2(make_sidecar, starter, starter_repo, tmp_path)
     no_rep = "Name one colour."
     assert _text(_chat(sc, starter_repo, no_rep, {"method": "prompt_lookup"}, max_tokens=24)) == _text(
         _chat(sc, starter_repo, no_rep, max_tokens=24))
+
+
+def _memory_rows(sc) -> dict[str, dict]:
+    return {m["id"]: m for m in sc.client.get("/admin/memory").json()["models"]}
+
+
+def test_a_draft_loaded_with_its_model(make_sidecar):
+    """A load naming draft_model loads the draft too, counted and shown as belonging to the model; requests
+    without `speculative` use it; it is evicted, unloaded and loaded again with the model."""
+    sc = make_sidecar(["--max-models", "2"])
+    plain = _chat(sc, LLAMA, REPEATS, "none")
+    sc.client.post("/admin/models/unload", json={"model": LLAMA})
+    r = sc.client.post("/admin/models/load", json={"model": LLAMA, "draft_model": LLAMA_B})
+    assert r.status_code == 200, r.text
+    assert r.json()["draft_model"] == LLAMA_B
+    rows = _memory_rows(sc)
+    assert rows[LLAMA]["draft_of"] == [] and rows[LLAMA_B]["draft_of"] == [LLAMA]
+    assert rows[LLAMA_B]["footprint_bytes"] > 0  # counted in memory like any model
+    used = _chat(sc, LLAMA, REPEATS)  # no `speculative`: the draft loaded with the model
+    assert _text(used) == _text(plain)
+    assert used["usage"]["orchard"]["speculative"]["method"] == "draft_model"
+    assert used["usage"]["orchard"]["speculative"]["proposed"] > 0
+    assert "orchard" not in _chat(sc, LLAMA, "hi", "none", max_tokens=4)["usage"]  # "none" still wins
+
+    # max_models is 2: a third model evicts the idle model and its draft together, never the draft alone.
+    assert sc.client.post("/admin/models/load", json={"model": "orchard-fixtures/random-qwen3"}).status_code == 200
+    assert set(_memory_rows(sc)) == {"orchard-fixtures/random-qwen3"}
+    again = _chat(sc, LLAMA, REPEATS)  # loaded again just in time, with its draft (the load's settings)
+    assert _text(again) == _text(plain)
+    assert again["usage"]["orchard"]["speculative"]["proposed"] > 0
+    assert _memory_rows(sc)[LLAMA_B]["draft_of"] == [LLAMA]
+    assert sc.client.post("/admin/models/unload", json={"model": LLAMA}).status_code == 200
+    assert LLAMA_B not in _memory_rows(sc)  # unloaded with it
+    unloads = {(e["model"], e["reason"]) for e in sc.events("model_unloaded")}
+    assert (LLAMA_B, f"draft_of:{LLAMA}") in unloads
+
+
+def test_a_draft_with_another_tokenizer_is_refused_at_load(make_sidecar):
+    sc = make_sidecar()
+    r = sc.client.post("/admin/models/load", json={"model": LLAMA, "draft_model": "orchard-fixtures/random-qwen3"})
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    assert err["code"] == "draft_tokenizer_mismatch" and err["param"] == "draft_model"
+    assert "tokenizer" in err["message"]
+    assert _memory_rows(sc) == {}  # nothing this load brought in stays
+    r = sc.client.post("/admin/models/load", json={"model": LLAMA, "draft_model": "orchard-fixtures/no-such-model"})
+    assert r.status_code == 404 and r.json()["error"]["param"] == "draft_model"
+    assert _memory_rows(sc) == {}
+    assert "orchard" not in _chat(sc, LLAMA, "hi", max_tokens=4)["usage"]  # no draft remembered for it

@@ -11,6 +11,8 @@ export const LoadedModel = z.object({
   pinned: z.boolean(),
   /** 'float32': quantized weights held dense for MLX's CPU backend; 'as-stored' otherwise. */
   weights: z.string().optional(),
+  /** Loaded as the draft model of these (speculative decoding): unloaded with them. */
+  draftOf: z.array(z.string()).optional(),
 });
 /** How far a load under way has come: bytes of weights read of the total (null until known). */
 export const LoadProgress = z.object({
@@ -34,6 +36,10 @@ export const MemoryStatus = z.object({
   models: z.array(LoadedModel),
   /** KV caches of finished sequences kept for prompts that share their prefix. */
   prefixCacheBytes: z.number().optional(),
+  /** The prefix cache on disk: bytes of its block files, the budget it is kept under, files. */
+  diskPrefixCache: z
+    .object({ bytes: z.number(), budgetBytes: z.number(), entries: z.number() })
+    .optional(),
   /** Models being loaded right now (repo ids or paths, as requested). */
   loading: z.array(z.string()).optional(),
   /** The same loads with their progress. */

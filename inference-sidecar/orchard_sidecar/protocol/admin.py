@@ -22,6 +22,8 @@ class LoadRequest(_Admin):
     context_length: Annotated[int, Field(ge=1)] | None = None
     stop: list[str] | None = None  # profile stops, merged with each request's
     tool_format: str | None = None  # profile override of the detected tool-call format
+    # A draft model for speculative decoding, loaded with this one (same tokenizer checked; unloaded with it).
+    draft_model: Annotated[str, Field(min_length=1)] | None = None
 
 
 class UnloadRequest(_Admin):
@@ -86,6 +88,7 @@ class _LoadedFields(_Reply):
     tool_format: str | None
     idle_seconds: float
     active_sequences: int  # of this model
+    draft_model: str | None  # the draft loaded with it, used when a request does not say `speculative`
 
 
 class Quantization(_Reply):
@@ -148,6 +151,15 @@ class MemoryModel(_Reply):
     footprint_bytes: int
     weights: Weights
     pinned: bool
+    draft_of: list[str]  # the models it was loaded with as their draft (it is unloaded with them)
+
+
+class DiskPrefixCache(_Reply):
+    """The prefix cache on disk (kv_store.py); all zero when it is off."""
+
+    bytes: int  # block files on disk now
+    budget_bytes: int  # least recently used files are removed above this
+    entries: int  # block files
 
 
 class MemoryResponse(_Slots):
@@ -157,6 +169,7 @@ class MemoryResponse(_Slots):
     peak_bytes: int
     cache_bytes: int
     prefix_cache_bytes: int
+    disk_prefix_cache: DiskPrefixCache
     max_models: int
     models: list[MemoryModel]
     loading: list[str]  # loads under way (their files must not be deleted either)

@@ -55,6 +55,7 @@ def _loaded_view(lm: LoadedModel, engine) -> dict:
         "tool_format": lm.options.tool_format,
         "idle_seconds": round(time.monotonic() - lm.last_used, 3),
         "active_sequences": engine.active_for(lm),
+        "draft_model": lm.draft.name if lm.draft is not None else None,
     }
 
 
@@ -139,7 +140,7 @@ async def load(request: Request, body: LoadRequest) -> LoadResponse:
     except (StopValidationError, UnknownToolFormat) as e:
         raise bad_request(str(e), "stop" if isinstance(e, StopValidationError) else "tool_format") from None
     options = LoadOptions(pin=body.pin, ttl_seconds=body.ttl_seconds, context_length=body.context_length,
-                          stop=stop, tool_format=body.tool_format)
+                          stop=stop, tool_format=body.tool_format, draft_model=body.draft_model)
     lm = await state.manager.load(body.model, options)
     return LoadResponse(id=lm.name, loaded=True, **_loaded_view(lm, state.engine))
 
@@ -169,8 +170,10 @@ def _memory(state) -> dict:
         "peak_bytes": mx.get_peak_memory(),
         "cache_bytes": mx.get_cache_memory(),
         "prefix_cache_bytes": state.engine.prefix.nbytes,
+        "disk_prefix_cache": state.engine.disk.stats(),
         "max_models": state.pool.max_models,
-        "models": [{"id": lm.name, "footprint_bytes": lm.footprint, "weights": lm.weights, "pinned": lm.options.pin}
+        "models": [{"id": lm.name, "footprint_bytes": lm.footprint, "weights": lm.weights, "pinned": lm.options.pin,
+                    "draft_of": list(lm.draft_of)}
                    for lm in state.pool.snapshot()],
         # Being read from disk now: their files must not be deleted under them either.
         "loading": state.manager.loading(),

@@ -13,9 +13,10 @@ from .. import kv_quant
 from ..engine import Engine, Job, ModelUnloaded
 from ..errors import ApiError
 from ..log import log
+from ..speculative import DRAFT_MODEL
 from ..text.events import Event, Finish
 from .pipeline import TextPipeline
-from .speculation import acquire_draft, make_speculation, requested
+from .speculation import acquire_draft, default_draft, make_speculation, requested
 
 
 class Generation:
@@ -151,6 +152,8 @@ async def open_generation(request, model: str, params) -> tuple:
     lm = await state.manager.acquire(model)
     draft = None
     try:
+        if params.speculative is None and (draft_name := default_draft(lm)) is not None:
+            method = DRAFT_MODEL
         if draft_name:
             draft = await acquire_draft(state.manager, lm, draft_name)
         prepared = await asyncio.to_thread(prepare, lm, params)

@@ -6,13 +6,9 @@ A draft must share the main model's tokenizer (same vocabulary and end tokens), 
 
 from __future__ import annotations
 
-import hashlib
-import weakref
-
+from ..drafts import check_pair
 from ..errors import ApiError, bad_request
 from ..speculative import DRAFT_MODEL, PROMPT_LOOKUP, Speculation
-
-_DIGESTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # LoadedModel -> tokenizer digest
 
 
 def requested(field) -> tuple[str | None, str | None, int | None]:
@@ -40,30 +36,27 @@ async def acquire_draft(manager, lm, name: str):
     """The draft model loaded (just in time, like any model) and marked in use; 400 if unusable."""
     if name == lm.name:
         raise bad_request("speculative.draft_model names the model itself.", "speculative.draft_model")
+    if lm.draft is not None and lm.draft.loaded and name in (lm.draft.name, lm.options.draft_model):
+        name = lm.draft.name  # the draft loaded with the model, checked then
     try:
         draft = await manager.acquire(name)
     except ApiError as e:
         raise ApiError(e.status, f"speculative.draft_model: {e.message}", type=e.type,
                        param="speculative.draft_model", code=e.code) from None
-    if getattr(draft, "kind", "text") != "text" or tokenizer_digest(draft) != tokenizer_digest(lm):
+    try:
+        check_pair(lm, draft, "speculative.draft_model")
+    except ApiError:
         manager.release(draft)
-        raise bad_request(
-            f"speculative.draft_model: '{name}' does not share {lm.name}'s tokenizer (vocabulary and end "
-            "tokens must be identical for its proposals to mean the same tokens).",
-            "speculative.draft_model", "draft_tokenizer_mismatch")
+        raise
     return draft
-
-
-def tokenizer_digest(lm) -> str:
-    digest = _DIGESTS.get(lm)
-    if digest is None:
-        tok = lm.tokenizer
-        vocab = sorted(tok.get_vocab().items())
-        h = hashlib.sha256(repr(vocab).encode())
-        h.update(repr(sorted(tok.eos_token_ids)).encode())
-        digest = _DIGESTS[lm] = h.hexdigest()
-    return digest
 
 
 def make_speculation(method: str | None, draft, num_tokens: int | None) -> Speculation | None:
     return None if method is None else Speculation(method, draft=draft, num_tokens=num_tokens)
+
+
+def default_draft(lm) -> str | None:
+    """The draft loaded with the model (a profile's or a load's draft_model): used when a request does not
+    say `speculative` at all; "none" still turns it off."""
+    draft = lm.draft
+    return draft.name if draft is not None and draft.loaded else None

@@ -34,8 +34,14 @@ export function toMemoryStatus(
       footprintBytes: m.footprint_bytes,
       pinned: m.pinned,
       weights: m.weights,
+      ...(m.draft_of.length ? { draftOf: m.draft_of } : {}),
     })),
     prefixCacheBytes: r.prefix_cache_bytes,
+    diskPrefixCache: {
+      bytes: r.disk_prefix_cache.bytes,
+      budgetBytes: r.disk_prefix_cache.budget_bytes,
+      entries: r.disk_prefix_cache.entries,
+    },
     loading: r.loading,
     loads: r.loads.map((l) => ({
       id: l.id,

@@ -67,12 +67,19 @@ export function loadOptions(profile: Pick<Profile, 'model' | 'params'>): {
   pin: boolean;
   ttl_seconds?: number;
   context_length?: number;
+  draft_model?: string;
 } {
   const p = profile.params;
+  // A profile's draft model is loaded with its model, so the first answer does not wait for it.
+  const draft =
+    typeof p.speculative === 'object' && 'draft_model' in p.speculative
+      ? p.speculative.draft_model
+      : undefined;
   return {
     model: profile.model,
     pin: p.keep_loaded === true,
     ...(p.idle_ttl_seconds !== undefined ? { ttl_seconds: p.idle_ttl_seconds } : {}),
     ...(p.context_length !== undefined ? { context_length: p.context_length } : {}),
+    ...(draft ? { draft_model: draft } : {}),
   };
 }

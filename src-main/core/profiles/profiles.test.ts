@@ -190,4 +190,18 @@ describe('applyProfile', () => {
     });
     expect(loadOptions({ model: 'm', params: {} })).toEqual({ model: 'm', pin: false });
   });
+
+  it('loadOptions loads a profile’s draft model with its model, and only a draft model', () => {
+    const draft = { speculative: { draft_model: 'org/small' } };
+    expect(loadOptions({ model: 'm', params: draft })).toEqual({
+      model: 'm',
+      pin: false,
+      draft_model: 'org/small',
+    });
+    for (const speculative of ['none', { method: 'prompt_lookup' }] as const)
+      expect(loadOptions({ model: 'm', params: { speculative } })).toEqual({
+        model: 'm',
+        pin: false,
+      });
+  });
 });

@@ -129,7 +129,13 @@ describe('admin protocol (real sidecar)', () => {
 
     const memory = await exact(admin.memory());
     expect(memory.models).toEqual([
-      { id: MODEL, footprint_bytes: loaded.footprint_bytes, weights: loaded.weights, pinned: true },
+      {
+        id: MODEL,
+        footprint_bytes: loaded.footprint_bytes,
+        weights: loaded.weights,
+        pinned: true,
+        draft_of: [],
+      },
     ]);
     const update = await exact(admin.setMemory({ max_models: 3 }));
     expect(update).toMatchObject({ max_models: 3, evicted: [] });

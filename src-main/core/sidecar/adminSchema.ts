@@ -39,6 +39,8 @@ const loadedFields = {
   idle_seconds: z.number(),
   /** Of this model. */
   active_sequences: int,
+  /** The draft loaded with it (speculative decoding), used when a request does not say `speculative`. */
+  draft_model: z.string().nullable(),
 };
 
 const onDisk = {
@@ -89,6 +91,15 @@ export const MemoryModel = z.object({
   footprint_bytes: int,
   weights: Weights,
   pinned: z.boolean(),
+  /** The models it was loaded with as their draft: it is evicted and unloaded with them. */
+  draft_of: z.array(z.string()),
+});
+
+/** The prefix cache on disk (all zero when it is off). */
+export const DiskPrefixCache = z.object({
+  bytes: int,
+  budget_bytes: int,
+  entries: int,
 });
 
 export const MemoryResponse = z.object({
@@ -99,6 +110,7 @@ export const MemoryResponse = z.object({
   peak_bytes: int,
   cache_bytes: int,
   prefix_cache_bytes: int,
+  disk_prefix_cache: DiskPrefixCache,
   max_models: int,
   models: z.array(MemoryModel),
   /** Loads under way: their files must not be deleted either. */
@@ -146,6 +158,8 @@ export interface LoadRequest {
   stop?: string[];
   /** Profile override of the detected tool-call format. */
   tool_format?: string;
+  /** A draft model loaded with it (same tokenizer checked; a 400 draft_tokenizer_mismatch otherwise). */
+  draft_model?: string;
 }
 
 export interface MemoryUpdate {

@@ -30,6 +30,7 @@ const loaded: AdminModelRow = {
   context_length: 8192,
   stop: null,
   tool_format: null,
+  draft_model: null,
   idle_seconds: 0,
   active_sequences: 0,
 };

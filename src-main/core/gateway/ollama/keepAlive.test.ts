@@ -28,6 +28,7 @@ const loaded: AdminModelRow = {
   context_length: 2048,
   stop: ['<end>'],
   tool_format: null,
+  draft_model: null,
   idle_seconds: 1,
   active_sequences: 0,
 };

@@ -117,6 +117,19 @@ describe('MemoryState', () => {
     ]);
   });
 
+  it('shows the prefix cache on disk against its budget, and nothing when it is off', () => {
+    core.emit(
+      'memoryStatus',
+      memoryStatus({ diskPrefixCache: { bytes: GB, budgetBytes: 4 * GB, entries: 12 } }),
+    );
+    expect(state.diskCache).toEqual({ bytes: GB, budgetBytes: 4 * GB, entries: 12, percent: 25 });
+    core.emit(
+      'memoryStatus',
+      memoryStatus({ diskPrefixCache: { bytes: 0, budgetBytes: 0, entries: 0 } }),
+    );
+    expect(state.diskCache).toBeNull();
+  });
+
   describe('the limit', () => {
     it('refuses what is not a limit, with a message for the form', async () => {
       await state.refresh();

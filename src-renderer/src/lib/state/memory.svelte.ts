@@ -47,6 +47,13 @@ export class MemoryState {
     );
   });
 
+  /** The prefix cache on disk with its share of the budget in whole percent; null when it is off. */
+  readonly diskCache = $derived.by(() => {
+    const d = this.status?.diskPrefixCache;
+    if (!d || d.budgetBytes <= 0) return null;
+    return { ...d, percent: Math.min(100, Math.round((d.bytes / d.budgetBytes) * 100)) };
+  });
+
   /** Loads under way, each with its whole percent of weights read (null while the total is unknown). */
   readonly loads = $derived.by(() => {
     const rows = this.status?.loads ?? [];
