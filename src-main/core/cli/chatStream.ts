@@ -81,16 +81,27 @@ export async function* streamChat(
   body: { model: string; messages: ChatTurn[] },
   signal: AbortSignal,
 ): AsyncGenerator<Delta> {
-  const res = await fetch(`${origin}/v1/chat/completions`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'text/event-stream',
-      authorization: `Bearer ${token}`,
-    },
-    body: JSON.stringify({ ...body, stream: true }),
-    signal,
-  });
+  let res: Response;
+  try {
+    res = await fetch(`${origin}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({ ...body, stream: true }),
+      signal,
+    });
+  } catch (e) {
+    if (signal.aborted) throw e;
+    // undici says only "fetch failed"; the reason (ECONNREFUSED: serve stopped) is its cause.
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new CoreError(
+      'sidecar_unavailable',
+      `cannot reach Orchard at ${origin} (${cause?.code ?? cause?.message ?? String(e)}); is it still running?`,
+    );
+  }
   if (!res.ok || !res.body) {
     const text = await res.text().catch(() => '');
     let message = `the server answered HTTP ${res.status}`;
@@ -105,7 +116,14 @@ export async function* streamChat(
   const reader = res.body.getReader();
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (e) {
+        if (signal.aborted) throw e;
+        throw new CoreError('sidecar_unavailable', 'the connection to Orchard broke mid-answer');
+      }
+      const { done, value } = next;
       if (done) break;
       for (const ev of parser.push(value)) yield* parseChunk(ev.data);
     }

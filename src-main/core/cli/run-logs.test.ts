@@ -2,6 +2,8 @@
 // the sidecar on the scripted fixture models): one answer from a PROMPT or piped stdin, the interactive
 // chat driven through a pseudo-terminal (test-support/pty/bridge.py), and the audit log they leave.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../config/index.ts';
@@ -9,6 +11,7 @@ import { buildFixtures, VENV_PYTHON, waitUntil } from '../../../test-support/sid
 import { makeTempDir } from '../../../test-support/tmp.ts';
 import { tsxArgv } from '../../../test-support/tsx.ts';
 import { EXIT, run } from './index.ts';
+import { writeServeFile } from './serveFile.ts';
 
 const MAIN = path.join(REPO_ROOT, 'src-main/core/cli/main.ts');
 const BRIDGE = path.join(REPO_ROOT, 'test-support/pty/bridge.py');
@@ -170,6 +173,24 @@ describe('orchard run and orchard logs (against a running serve)', () => {
       { ...env, ORCHARD_HOME: path.join(tmp.dir, 'elsewhere') },
     );
     expect(none).toBe(EXIT.error);
+    // A discovery file whose process lives but whose port answers nothing (serve stopping, say).
+    const gone = path.join(tmp.dir, 'gone');
+    fs.mkdirSync(gone);
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    writeServeFile(path.join(gone, 'serve.json'), { pid: process.pid, port, token: 't' });
+    const errs: string[] = [];
+    const unreachable = await run(
+      ['run', REASONER, 'hi'],
+      { out: () => {}, err: (s) => errs.push(s) },
+      { ...env, ORCHARD_HOME: gone },
+    );
+    expect(unreachable).toBe(EXIT.error);
+    expect(errs.join('\n')).toMatch(
+      /cannot reach Orchard at .* \(ECONNREFUSED\); is it still running/,
+    );
     expect((await cli(['run', REASONER])).code).toBe(EXIT.usage);
     expect((await cli(['run'])).code).toBe(EXIT.usage);
   });
