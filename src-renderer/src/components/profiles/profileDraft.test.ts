@@ -1,7 +1,7 @@
-// The profile form's speculative-decoding field: to the draft and back, and a draft model without a name.
+// The profile form's speculative-decoding and KV cache fields: to the draft and back, errors, hints.
 import { describe, expect, it } from 'vitest';
 import type { Speculative } from '#shared/contract/profiles.ts';
-import { fromDraft, toDraft } from './profileDraft.ts';
+import { fromDraft, kvBitsHint, kvShare, toDraft } from './profileDraft.ts';
 
 const profile = (speculative?: Speculative) => ({
   name: 'P',
@@ -30,5 +30,25 @@ describe('profile draft: speculative', () => {
       ok: false,
       errors: { speculative: 'Name the draft model (a repo id).' },
     });
+  });
+});
+
+describe('profile draft: kv_bits', () => {
+  it('round-trips off, 8 and 4 bits (a profile saved from the form keeps its kv_bits)', () => {
+    for (const kv_bits of [8, 4] as const) {
+      const p = { name: 'P', model: 'org/m', params: { kv_bits } };
+      expect(toDraft(p).kv_bits).toBe(String(kv_bits));
+      expect(fromDraft(toDraft(p))).toEqual({ ok: true, value: p });
+    }
+    const off = fromDraft({ ...toDraft(profile()), kv_bits: 'off' });
+    expect(off.ok && off.value.params).toEqual({});
+  });
+
+  it('says what each choice saves, by the fit estimate’s own arithmetic', () => {
+    expect(kvShare(8)).toBeCloseTo(0.53125);
+    expect(kvShare(4)).toBeCloseTo(0.28125);
+    expect(kvBitsHint('8')).toMatch(/^About 53% .*\(47% saved\)/);
+    expect(kvBitsHint('4')).toMatch(/^About 28% .*\(72% saved\)/);
+    expect(kvBitsHint('off')).toMatch(/own precision/);
   });
 });

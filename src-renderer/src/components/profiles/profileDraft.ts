@@ -31,6 +31,22 @@ export interface Draft {
   context_overflow: 'refuse' | 'drop_oldest';
   speculative: 'default' | 'none' | 'prompt_lookup' | 'draft_model';
   draft_model: string;
+  kv_bits: 'off' | '8' | '4';
+}
+
+/**
+ * The KV cache's memory at 4 or 8 bits as a share of the unquantized one, as core's fit estimate counts it
+ * (hub/fit.ts): bits/8 bytes a value plus a 16-bit scale and bias per group of 64, against 2 bytes.
+ */
+export function kvShare(bits: 4 | 8): number {
+  return (bits / 8 + (2 * 2) / 64) / 2;
+}
+
+/** The one-line hint under the KV cache select: what the choice saves. */
+export function kvBitsHint(v: Draft['kv_bits']): string {
+  if (v === 'off') return 'At the model’s own precision';
+  const share = kvShare(v === '8' ? 8 : 4);
+  return `About ${Math.round(share * 100)}% of the KV cache’s memory (${Math.round((1 - share) * 100)}% saved); fit estimates count it`;
 }
 
 export function toDraft(p?: { name: string; model: string; params: ProfileParams }): Draft {
@@ -49,6 +65,7 @@ export function toDraft(p?: { name: string; model: string; params: ProfileParams
     tool_format: params.tool_format ?? '',
     context_overflow: params.context_overflow ?? 'refuse',
     ...speculativeDraft(params.speculative),
+    kv_bits: params.kv_bits === 8 ? '8' : params.kv_bits === 4 ? '4' : 'off',
   };
 }
 
@@ -90,6 +107,7 @@ export function fromDraft(d: Draft): DraftResult {
     if (d.draft_model.trim() === '') errors.speculative = 'Name the draft model (a repo id).';
     else params.speculative = { draft_model: d.draft_model.trim() };
   }
+  if (d.kv_bits !== 'off') params.kv_bits = Number(d.kv_bits);
   const parsed = ProfileInput.safeParse({ name: d.name, model: d.model, params });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) errors[fieldOf(issue.path)] ??= humanize(issue);
