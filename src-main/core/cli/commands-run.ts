@@ -11,7 +11,7 @@ import { streamChat, type ChatTurn } from './chatStream.ts';
 import { loadLine } from './loadProgress.ts';
 import { requireServe, rpcUrl, type ServeInfo } from './serveFile.ts';
 
-export const RUN_USAGE = `  run MODEL [PROMPT]             Chat with a model (streamed; /bye or Ctrl-D leaves, Ctrl-C stops an
+export const RUN_USAGE = `  run MODEL [PROMPT]            Chat with a model (streamed; /bye or Ctrl-D leaves, Ctrl-C stops an
                                 answer); with PROMPT or piped stdin: one answer to stdout`;
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
