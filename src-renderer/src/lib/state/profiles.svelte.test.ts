@@ -56,6 +56,34 @@ describe('ProfilesState', () => {
     await state.refresh();
   });
 
+  it('asks core for the fit at the profile’s context length and kv_bits; null when it cannot say', async () => {
+    const fit = {
+      verdict: 'fits' as const,
+      supported: true,
+      weightsBytes: 1,
+      kvBytes: 2,
+      overheadBytes: 3,
+      totalBytes: 6,
+      limitBytes: 100,
+      headroomBytes: 94,
+      contextLength: 4096,
+      notes: ['KV cache counted at 8 bits'],
+    };
+    core.answer('hub.details', ({ repoId }) => {
+      if (repoId === 'org/offline') throw new ApiError('hub_unreachable', 'offline');
+      return { fit } as never;
+    });
+    expect(await state.fit('org/m', 4096, 8)).toEqual(fit);
+    expect(core.inputs('hub.details')[0]).toEqual({
+      repoId: 'org/m',
+      contextLength: 4096,
+      kvBits: 8,
+    });
+    await state.fit('org/m');
+    expect(core.inputs('hub.details')[1]).toEqual({ repoId: 'org/m' });
+    expect(await state.fit('org/offline', 4096)).toBeNull();
+  });
+
   it('edits the profile it names, and none for "new" or an unknown id', () => {
     expect(state.current).toBeNull();
     state.editing = 'p2';

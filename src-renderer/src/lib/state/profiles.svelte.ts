@@ -1,6 +1,6 @@
 // Profiles screen state: which profile is being edited, and the profile operations through core
 // (the list itself lives in AppState so the chat picker sees every change at once).
-import type { MethodInput } from '#shared/contract/index.ts';
+import type { MethodInput, MethodResult } from '#shared/contract/index.ts';
 import { ApiError } from '../api/index.ts';
 import type { AppState, Profile } from './app.svelte.ts';
 import { errorMessage } from '../ui/validation.ts';
@@ -8,6 +8,8 @@ import { errorMessage } from '../ui/validation.ts';
 /** What a save reports back to the form: nothing, or a message for one field or the whole form. */
 export type SaveResult =
   { ok: true; profile: Profile } | { ok: false; field: string; message: string };
+
+export type Fit = NonNullable<MethodResult<'hub.details'>['fit']>;
 
 export class ProfilesState {
   readonly app: AppState;
@@ -45,6 +47,24 @@ export class ProfilesState {
           ? 'name'
           : (/^(?:patch\.)?(?:params\.)?(\w+)/.exec(message)?.[1] ?? '_form');
       return { ok: false, field, message };
+    }
+  }
+
+  /**
+   * Will the profile's model fit: core's estimate (weights + KV cache at the profile's context length and
+   * kv_bits + overhead, against the memory limit) from the model's files on the Hub; null when the Hub
+   * cannot say (offline, a local path, not a repo id).
+   */
+  async fit(model: string, contextLength?: number, kvBits?: 4 | 8): Promise<Fit | null> {
+    try {
+      const d = await this.app.api.call('hub.details', {
+        repoId: model,
+        ...(contextLength ? { contextLength } : {}),
+        ...(kvBits ? { kvBits } : {}),
+      });
+      return d.fit;
+    } catch {
+      return null;
     }
   }
 
