@@ -75,9 +75,8 @@ class AnswerView {
     this.collapsed = true;
     this.clearStatus();
     const secs = ((Date.now() - this.reasoningSince) / 1000).toFixed(1);
-    this.status?.write(
-      `${this.style.dim(this.fit(`Thought for ${secs}s: ${oneLine(this.reasoning)}`))}\n`,
-    );
+    const words = oneLine(this.reasoning.slice(0, 1000));
+    this.status?.write(`${this.style.dim(this.fit(`Thought for ${secs}s: ${words}`))}\n`);
   }
 
   /** A model load under way before the first token (shown only until the answer starts). */
@@ -90,7 +89,8 @@ class AnswerView {
     if (!this.reasoning) this.reasoningSince = Date.now();
     this.reasoning += text;
     const width = Math.max(20, (this.status?.columns ?? 80) - 12);
-    this.showStatus(`Thinking… ${oneLine(this.reasoning).slice(-width)}`);
+    // Only the tail is looked at: a long reasoning must not cost its whole length at every token.
+    this.showStatus(`Thinking… ${oneLine(this.reasoning.slice(-2 * width)).slice(-width)}`);
   }
 
   contentDelta(text: string): void {
