@@ -74,6 +74,8 @@ export const LoadModelInput = z
     pin: z.boolean().optional(),
     ttl_seconds: z.number().positive().optional(),
     context_length: z.number().int().min(1).optional(),
+    /** A draft model for speculative decoding, loaded with it (same tokenizer checked). */
+    draft_model: ModelName.optional(),
   })
   .strict();
 
