@@ -61,7 +61,8 @@ export class Attachments {
       'the start would be cut off or the request refused. Remove a file or start a new chat.'
     );
   }
-  /** Changes whenever a count would come out differently: what to recount on. */
+  /** Changes whenever a count would come out differently: what to recount on (through a $derived, as
+   *  reading it directly would also depend on the `files` array that every count replaces). */
   get countKey(): string {
     const model = this.src.model();
     const loaded = model !== null && this.app.isLoaded(model);
