@@ -2,6 +2,7 @@
 // through a profile), Memory (limit, footprints, pins, eviction when a model no longer fits) and Settings
 // (address, keys shown once, CORS, Hub token stored encrypted, theme), each with its bad-input journey;
 // Integrations (settings to copy, filled in with this instance's address).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { ChatPage } from './harness/chatPage.ts';
 import { buildFixtureCache, fixture, type Fixture } from './harness/fixtures.ts';
 import { ManagePages } from './harness/managePages.ts';
 import { launchOrchard, type Orchard } from './harness/orchard.ts';
+import { REPO_ROOT } from '../src-main/core/config/index.ts';
 
 const GB = 1024 ** 3;
 
@@ -300,6 +302,48 @@ describe('management screens backed by core (e2e)', () => {
     await copy.filter({ hasText: 'Copied' }).waitFor();
     expect(await o.readClipboard()).toBe(text);
     await o.screenshot('integrations');
+  });
+
+  it("settings: the Engine section shows the checkout's engine, its real versions and state; Repair is for the managed engine", async () => {
+    await ui.open('Settings');
+    const facts = await ui.engineFacts();
+    // The versions as the .venv's own package metadata has them, read apart from Orchard.
+    const py = path.join(REPO_ROOT, 'inference-sidecar', '.venv', 'bin', 'python');
+    const read = spawnSync(
+      py,
+      [
+        '-c',
+        'import importlib.metadata as m, sys; print(sys.version.split()[0], m.version("mlx"), m.version("mlx-lm"), m.version("orchard-sidecar"))',
+      ],
+      { encoding: 'utf8' },
+    );
+    const [python, mlx, mlxLm, sidecar] = read.stdout.trim().split(' ');
+    expect(facts).toMatchObject({
+      Mode: "This checkout's inference-sidecar/.venv",
+      State: 'Ready',
+      Python: python,
+      'mlx-lm': mlxLm,
+      Sidecar: sidecar,
+    });
+    expect(facts.MLX).toMatch(new RegExp(`^${mlx!.replaceAll('.', '\\.')} on Device\\((cpu|gpu)`));
+    expect(facts['Last check']).toMatch(
+      /^Passed, .*: imports and a computation on Device\((cpu|gpu)/,
+    );
+    expect(facts.Folder).toBe(path.join(REPO_ROOT, 'inference-sidecar', '.venv'));
+    const section = ui.engineSection();
+    expect(await ui.button('Repair…', section).isDisabled()).toBe(true);
+    await section.getByText("This checkout's engine is made by").waitFor();
+
+    // Check again probes the engine anew: the time of the last check moves on.
+    const before = facts['Last check'];
+    await ui.button('Check again', section).click();
+    await section
+      .getByTestId('engine-verify')
+      .filter({ hasNotText: before! })
+      .filter({ hasText: /^\s*Passed/ })
+      .waitFor({ timeout: 60_000 });
+    expect((await o.rpc.call('engine.status')).verify!.ok).toBe(true);
+    await o.screenshot('settings-engine');
   });
 
   it('settings: the Hugging Face token is stored encrypted and never shown', async () => {

@@ -1,4 +1,5 @@
-// Page object of the management screens (Profiles, Memory, Settings, Library, Discover, Downloads, Routing, Logs),
+// Page object of the management screens (Profiles, Memory, Settings and its Engine section, Library, Discover,
+// Downloads, Routing, Logs),
 // addressed by roles and accessible names; a field's validation message is found through its aria-describedby.
 import type { Locator, Page } from 'playwright-core';
 
@@ -63,6 +64,23 @@ export class ManagePages {
 
   status(): Locator {
     return this.page.getByRole('status').filter({ hasNotText: /^Engine:/ });
+  }
+
+  /** The Engine section of Settings. */
+  engineSection(): Locator {
+    return this.page.getByRole('region', { name: 'Engine', exact: true });
+  }
+
+  /** The Engine section's facts (term → value), once its check of the engine in use has an answer. */
+  async engineFacts(): Promise<Record<string, string>> {
+    const section = this.engineSection();
+    await section
+      .getByTestId('engine-verify')
+      .filter({ hasText: /^\s*(Passed|Failed)/ })
+      .waitFor({ timeout: 60_000 });
+    const terms = await section.locator('dt').allTextContents();
+    const values = await section.locator('dd').allTextContents();
+    return Object.fromEntries(terms.map((t, i) => [t.trim(), (values[i] ?? '').trim()]));
   }
 
   async confirm(name: string): Promise<void> {

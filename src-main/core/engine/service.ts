@@ -175,7 +175,7 @@ export function createEngine(o: EngineOptions): EngineService {
         verify: {
           ok: true,
           at: at(),
-          detail: `imports and a computation on MLX's ${v.device} device`,
+          detail: `imports and a computation on ${v.device}`,
         },
         versions: v,
       };
