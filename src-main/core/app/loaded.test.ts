@@ -45,6 +45,21 @@ describe('loaded models (real sidecar)', () => {
     (await call('library.list', {})).filter((m) => m.loaded).map((m) => m.repoId);
   const onDisk = (id: string) => fs.existsSync(repoCache(core.config.hfHubCache, id).root);
 
+  it('models.load with a draft_model loads the draft with it, and unloads both together', async () => {
+    const DRAFT = 'orchard-fixtures/random-llama-b';
+    await call('models.load', { model: LLAMA, draft_model: DRAFT });
+    const status = await call('memory.status', {});
+    expect(status.models.find((m) => m.id === DRAFT)?.draftOf).toEqual([LLAMA]);
+    expect((await loadedInLibrary()).sort()).toEqual([LLAMA, DRAFT].sort());
+    await call('models.unload', { model: LLAMA });
+    expect(await loadedInLibrary()).toEqual([]);
+    // Another tokenizer: refused at the load, and nothing it brought in stays.
+    await expect(
+      call('models.load', { model: LLAMA, draft_model: 'orchard-fixtures/random-qwen3' }),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/tokenizer/) });
+    expect(await loadedInLibrary()).toEqual([]);
+  });
+
   it('library.list shows what the sidecar holds; library.delete refuses a loaded model', async () => {
     expect(await loadedInLibrary()).toEqual([]);
     await call('models.load', { model: LLAMA });
