@@ -9,8 +9,10 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatPage } from './harness/chatPage.ts';
 import { ManagePages } from './harness/managePages.ts';
+import { slowLoadEnv } from '../test-support/sidecar/slowLoad.ts';
 import {
   buildFixtureCache,
+  buildLarge,
   fixture,
   installStarter,
   STARTER,
@@ -60,6 +62,7 @@ describe('chat playground (e2e)', () => {
   let reasoner: Fixture;
   let endless: Fixture;
   let all: Fixture[];
+  let large: string;
 
   const messages = async () => {
     const [current] = await o.rpc.call('conversations.list');
@@ -96,7 +99,9 @@ describe('chat playground (e2e)', () => {
     installStarter(cache);
     reasoner = fixture(all, 'scripted-reasoner');
     endless = fixture(all, 'scripted-endless');
-    o = await launchOrchard({ name: 'chat', cache });
+    // A small "large" model whose load the sidecar's test brake slows, so its percentage is seen rising.
+    large = buildLarge(cache, 64);
+    o = await launchOrchard({ name: 'chat', cache, env: slowLoadEnv(large, 40) });
     chat = new ChatPage(o.page);
     await chat.waitReady();
   });
@@ -323,6 +328,78 @@ describe('chat playground (e2e)', () => {
     expect(await row.textContent()).toContain('vision · llava');
     await chat.nav.getByRole('link', { name: 'Chat', exact: true }).click();
     await chat.composer.waitFor();
+  });
+
+  it('answers about an attached text file, counted with the model tokenizer; binary files are refused', async () => {
+    await chat.newChat();
+    await chat.pick(`model:${STARTER}`, STARTER);
+    await chat.setDrawerNumber('Temperature', '0');
+    await chat.setDrawerNumber('Max tokens', '24');
+    const secret = 'The password for the wifi network is: PINEAPPLE42\n';
+    await chat.attachFiles([
+      { name: 'secret.txt', mimeType: 'text/plain', buffer: Buffer.from(secret) },
+      { name: 'blob.bin', mimeType: 'application/octet-stream', buffer: Buffer.from([1, 0, 2]) },
+    ]);
+    // The count shown is the loaded model's own (no ≈), the same the sidecar's tokenizer gives.
+    const chip = chat.attachedFiles().filter({ hasText: 'secret.txt' });
+    await chip.getByText(/^\d+ tokens$/).waitFor();
+    const [expected] = (
+      await o.rpc.call('models.countTokens', {
+        model: STARTER,
+        texts: ['File: secret.txt\n```\n' + secret + '```'],
+      })
+    ).counts!;
+    expect(await chip.textContent()).toContain(`${expected} tokens`);
+    expect(await o.page.getByRole('alert').filter({ hasText: 'blob.bin' }).textContent()).toBe(
+      'blob.bin is a binary file; only text and code files can be attached',
+    );
+    expect(await chat.contextUse.textContent()).toMatch(
+      /^\d+ tokens with the conversation of the model's 8,192-token window$/,
+    );
+    // A reply that cannot fit the window (max_tokens above it) is warned about before sending.
+    await chat.setDrawerNumber('Max tokens', '9000');
+    await o.page.getByRole('alert').filter({ hasText: 'do not fit' }).waitFor();
+    await chat.setDrawerNumber('Max tokens', '24');
+    await o.page
+      .getByRole('alert')
+      .filter({ hasText: 'do not fit' })
+      .waitFor({ state: 'detached' });
+    await o.screenshot('file-attached');
+
+    await chat.send('What is the wifi password?');
+    await chat.stopButton.waitFor();
+    await chat.waitIdle();
+    expect(await chat.answerText(chat.lastAnswer()).textContent()).toContain('PINEAPPLE42');
+    expect(await chat.attachedFiles().count()).toBe(0);
+    const sent = chat.userMessages().last();
+    expect(await chat.messageFiles(sent).textContent()).toMatch(
+      new RegExp(`secret.txt\\s*${expected} tokens`),
+    );
+    const stored = await messages();
+    expect(stored[0]).toMatchObject({
+      content: 'What is the wifi password?',
+      meta: { files: [{ name: 'secret.txt', text: secret, tokens: expected, estimated: false }] },
+    });
+    await o.screenshot('file-answered');
+
+    // After a reload the chip is still there, and the file's text can be opened.
+    await o.page.reload();
+    await chat.waitReady();
+    const again = chat.userMessages().last();
+    await chat.messageFiles(again).first().waitFor();
+    await chat.messageFiles(again).getByText('secret.txt').click();
+    expect(await again.getByLabel(/^Text of secret.txt/).textContent()).toBe(secret);
+  });
+
+  it('shows the load percentage rising in the model picker', async () => {
+    await chat.newChat();
+    await chat.recordLoadPercent(large);
+    await chat.pick(`model:${large}`, large);
+    const seen = await chat.loadPercents();
+    console.info(`[figure] load percentages seen in the picker: ${JSON.stringify(seen)}`);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(new Set(seen.filter((p) => p < 100)).size).toBeGreaterThanOrEqual(2);
+    await o.rpc.call('models.unload', { model: large });
   });
 
   it('shows a gateway error inline with a retry', async () => {

@@ -145,6 +145,54 @@ export class ChatPage {
     await this.attached().nth(before).waitFor();
   }
 
+  /** Text files waiting in the composer (chips: name, token count, remove button). */
+  attachedFiles(): Locator {
+    return this.page.getByRole('list', { name: 'Attached files' }).getByRole('listitem');
+  }
+  /** Files shown in a sent message. */
+  messageFiles(message: Locator): Locator {
+    return message.getByRole('list', { name: 'Files' }).getByRole('listitem');
+  }
+  /** The composer's line on context use (tokens of the conversation and files, the window). */
+  get contextUse(): Locator {
+    return this.page.getByRole('note', { name: 'Context use' });
+  }
+  /** Picks files through the Attach button's file chooser (the test waits for what it expects). */
+  async attachFiles(
+    files: Array<{ name: string; mimeType: string; buffer: Buffer }>,
+  ): Promise<void> {
+    const [chooser] = await Promise.all([
+      this.page.waitForEvent('filechooser'),
+      this.attachButton.click(),
+    ]);
+    await chooser.setFiles(files);
+  }
+
+  /** Records every percentage the picker's load progress bar shows for `model`, in order. */
+  async recordLoadPercent(model: string): Promise<void> {
+    await this.page.evaluate((name) => {
+      const w = window as unknown as { __loadPercents: number[] };
+      w.__loadPercents = [];
+      const seen = () => {
+        const bar = document.querySelector(`progress[aria-label="Loading ${name}"]`);
+        const v = bar?.getAttribute('value');
+        if (v === null || v === undefined) return;
+        if (w.__loadPercents.at(-1) !== Number(v)) w.__loadPercents.push(Number(v));
+      };
+      new MutationObserver(seen).observe(document.body, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        attributeFilter: ['value'],
+      });
+    }, model);
+  }
+  async loadPercents(): Promise<number[]> {
+    return this.page.evaluate(
+      () => (window as unknown as { __loadPercents: number[] }).__loadPercents,
+    );
+  }
+
   async send(text: string): Promise<void> {
     await this.composer.fill(text);
     await this.composer.press('Enter');

@@ -43,3 +43,9 @@ export const STARTER = 'HuggingFaceTB/SmolLM2-135M-Instruct';
 export function installStarter(cache: string): void {
   runPython(['-m', 'orchard_sidecar.starter', '--cache', cache]);
 }
+
+/** The large random-llama (orchard_fixtures `large`) at `mb` megabytes of weights, for load progress. */
+export function buildLarge(cache: string, mb: number): string {
+  runPython(['-m', 'orchard_fixtures', 'large', '--cache', cache, '--mb', String(mb)]);
+  return 'orchard-fixtures/large-llama';
+}

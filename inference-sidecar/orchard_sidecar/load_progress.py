@@ -6,6 +6,7 @@ bytes count as they arrive from disk and a cancel stops the load between two ten
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,6 +18,15 @@ import mlx_lm
 from mlx.utils import tree_flatten
 
 from .errors import ApiError
+
+# Test-only brake, set by test-support for the e2e journeys and never by the app: "<model>=<ms>" waits
+# that long before each tensor of that model's load, so a fast disk still shows the percentage rise.
+SLOW_LOAD_ENV = "ORCHARD_TEST_SLOW_LOAD"
+
+
+def _tensor_pause(model: str) -> float:
+    name, _, ms = os.environ.get(SLOW_LOAD_ENV, "").rpartition("=")
+    return int(ms) / 1000 if name == model and ms.isdigit() else 0.0
 
 
 class LoadCancelled(Exception):
@@ -52,7 +62,10 @@ def materialize(model: Any, progress: LoadProgress | None) -> None:
         mx.eval(arrays)
         return
     progress.total_bytes = sum(a.nbytes for a in arrays)
+    pause = _tensor_pause(progress.model)
     for a in arrays:
+        if pause:
+            time.sleep(pause)
         progress.check()
         mx.eval(a)
         progress.done_bytes += a.nbytes

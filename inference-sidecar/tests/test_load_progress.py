@@ -75,3 +75,15 @@ def test_cancel_stops_a_load_and_leaves_memory_as_before(make_sidecar, large, ll
     assert sc.wait_events("model_load_cancelled")[0]["model"] == large
     # The sidecar goes on: the model loads in full when asked again.
     assert sc.client.post("/admin/models/load", json={"model": large}).status_code == 200
+
+
+def test_the_slow_load_brake_is_off_unless_a_test_names_the_model(monkeypatch):
+    from orchard_sidecar.load_progress import SLOW_LOAD_ENV, _tensor_pause
+
+    monkeypatch.delenv(SLOW_LOAD_ENV, raising=False)
+    assert _tensor_pause(LARGE_REPO) == 0
+    monkeypatch.setenv(SLOW_LOAD_ENV, f"{LARGE_REPO}=25")
+    assert _tensor_pause(LARGE_REPO) == 0.025
+    assert _tensor_pause("orchard-fixtures/random-llama") == 0
+    monkeypatch.setenv(SLOW_LOAD_ENV, f"{LARGE_REPO}=soon")
+    assert _tensor_pause(LARGE_REPO) == 0
