@@ -10,6 +10,7 @@ import type { MethodResult } from '#shared/contract/index.ts';
 import { REPO_ROOT } from '../../src-main/core/config/index.ts';
 import { openDatabase } from '../../src-main/core/db/index.ts';
 import { profileService } from '../../src-main/core/profiles/index.ts';
+import { settingsStore } from '../../src-main/core/settings/index.ts';
 import { connectRpc } from '../../src-main/core/rpc/index.ts';
 import { SIDECAR_DIR, VENV_PYTHON, waitUntil } from '../../test-support/sidecar/kit.ts';
 import { makeTempDir } from '../../test-support/tmp.ts';
@@ -75,6 +76,9 @@ describe('real agents through orchard launch (Claude Code, Codex)', () => {
       model: STARTER,
       params: { temperature: 0, repetition_penalty: 1.15, stop: ['\n'], keep_loaded: true },
     });
+    // Claude Code's system prompt is ~8k tokens: its prefill on two CPU cores takes 60-120 s, longer on a busy
+    // machine. This suite checks the protocols, not speed, so the first token may take the agent's whole budget.
+    settingsStore(db).set('gateway.firstTokenTimeoutMs', AGENT_MS);
     db.close();
     env = {
       ...process.env,
