@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const main = path.join(root, 'src-main', 'core', 'cli', 'main.ts');
+const main = path.join(root, 'src-main', 'core', 'cli', 'bin.ts');
 const tsx = import.meta.resolve('tsx');
 const child = spawn(process.execPath, ['--import', tsx, main, ...process.argv.slice(2)], {
   stdio: 'inherit',

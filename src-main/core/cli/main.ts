@@ -1,7 +1,6 @@
 // The `orchard` command line: `serve` runs core headless; the other commands talk to a running
 // serve instance over RPC, or open the database directly where that is enough (profiles, config).
 import fs from 'node:fs';
-import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { startCore } from '../app/index.ts';
 import { createRepos, type Repos } from '../app/stores.ts';
@@ -18,15 +17,17 @@ import { gb, loadLine } from './loadProgress.ts';
 import { MODELS_COMMANDS, MODELS_USAGE, runModelsCommand } from './commands-models.ts';
 import { LAUNCH_USAGE, runLaunch } from './launch.ts';
 import { ENGINE_USAGE, runEngineCommand } from './commands-engine.ts';
-import { RUN_USAGE, runChat, type RunStreams } from './commands-run.ts';
-import { LOGS_USAGE, runLogs } from './commands-logs.ts';
+import { RUN_USAGE } from './commands-run.ts';
+import { LOGS_USAGE } from './commands-logs.ts';
+import { EXIT, stdio, type Io } from './io.ts';
+import { QUICK_COMMANDS, runQuick } from './quick.ts';
 import { engineFromConfig, formatProgress, withEngine } from '../engine/index.ts';
 import { VERSION } from '../app/index.ts';
 import type { EngineProgress } from '#shared/contract/engine.ts';
 
-export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
+export { EXIT };
 
-const USAGE = `Usage: orchard <command> [options]
+export const USAGE = `Usage: orchard <command> [options]
 
 Commands:
   serve                         Run Orchard headless: sidecar, API and web UI on 127.0.0.1
@@ -46,27 +47,6 @@ ${ENGINE_USAGE}
 
 Options: --json (machine-readable output), --help`;
 
-interface Io {
-  out(s: string): void;
-  err(s: string): void;
-  progress?(s: string): void;
-  onInterrupt?(fn: () => void): () => void;
-  /** The terminal itself, for `orchard run` (streamed answers, the interactive chat). */
-  streams?: RunStreams;
-}
-const stdio: Io = {
-  streams: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
-  out: (s) => process.stdout.write(`${s}\n`),
-  err: (s) => process.stderr.write(`${s}\n`),
-  progress: (s) => {
-    if (process.stderr.isTTY) process.stderr.write(`\r${s}`);
-  },
-  onInterrupt: (fn) => {
-    process.once('SIGINT', fn);
-    return () => process.off('SIGINT', fn);
-  },
-};
-
 function usage(message: string): never {
   throw new CoreError('usage', message);
 }
@@ -78,25 +58,6 @@ async function withServe<T>(config: Config, fn: (rpc: RpcClient) => Promise<T>):
   } finally {
     rpc.close();
   }
-}
-
-/** For a caller that gives lines, not a terminal: no input, and the answer handed over when it is whole. */
-function bufferedStreams(io: Io): { streams: RunStreams; flush(): void } {
-  const text = { out: '', err: '' };
-  const sink = (k: 'out' | 'err') =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        text[k] += chunk.toString();
-        cb();
-      },
-    });
-  return {
-    streams: { stdin: null, stdout: sink('out'), stderr: sink('err') },
-    flush() {
-      if (text.out) io.out(text.out.replace(/\n$/, ''));
-      if (text.err) io.err(text.err.replace(/\n$/, ''));
-    },
-  };
 }
 
 function withDb<T>(config: Config, fn: (d: { db: Database; repos: Repos }) => T): T {
@@ -170,29 +131,9 @@ export async function run(
     }
   }
   // run takes free text (the PROMPT) and logs has options of its own: both parse their arguments.
-  if ((modelsCmd === 'run' || modelsCmd === 'logs') && !argv.includes('--help')) {
+  if (QUICK_COMMANDS.includes(modelsCmd) && !argv.includes('--help')) {
     const rest = argv.filter((_, i) => i !== first);
-    const json = modelsCmd === 'logs' && rest.includes('--json');
-    try {
-      const config = loadConfig(env);
-      if (modelsCmd === 'logs') return await runLogs(rest, { config, io, json });
-      const buffered = io.streams ? null : bufferedStreams(io);
-      try {
-        return await runChat(rest, {
-          config,
-          env,
-          streams: io.streams ?? buffered!.streams,
-          ...(io.onInterrupt ? { onInterrupt: io.onInterrupt } : {}),
-        });
-      } finally {
-        buffered?.flush();
-      }
-    } catch (e) {
-      const p = toErrorPayload(e);
-      if (json) io.err(JSON.stringify({ error: p }));
-      else io.err(`Error: ${p.message}${p.code === 'usage' ? `\n\n${USAGE}` : ''}`);
-      return p.code === 'usage' ? EXIT.usage : EXIT.error;
-    }
+    return runQuick(modelsCmd, rest, io, env, () => Promise.resolve(USAGE));
   }
   if ((MODELS_COMMANDS as readonly string[]).includes(modelsCmd) && !argv.includes('--help')) {
     const rest = argv.filter((_, i) => i !== first);

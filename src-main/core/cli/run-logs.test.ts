@@ -13,7 +13,8 @@ import { tsxArgv } from '../../../test-support/tsx.ts';
 import { EXIT, run } from './index.ts';
 import { writeServeFile } from './serveFile.ts';
 
-const MAIN = path.join(REPO_ROOT, 'src-main/core/cli/main.ts');
+// The entry users run (npm run orchard, the bin script); serve is started through it too.
+const MAIN = path.join(REPO_ROOT, 'src-main/core/cli/bin.ts');
 const BRIDGE = path.join(REPO_ROOT, 'test-support/pty/bridge.py');
 const REASONER = 'orchard-fixtures/scripted-reasoner';
 const ENDLESS = 'orchard-fixtures/scripted-endless';
