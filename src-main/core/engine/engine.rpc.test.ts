@@ -163,7 +163,12 @@ describe('engine RPC', () => {
     tmp = makeTempDir('orchard-engine-rpc-');
     const config = loadConfig({ ORCHARD_HOME: tmp.dir, ORCHARD_PORT: '0' });
     const client = await start(config);
-    const s = await client.call('engine.status');
+    // Two screens asking at once share one probe of the .venv.
+    const [s, twin] = await Promise.all([
+      client.call('engine.status'),
+      client.call('engine.status'),
+    ]);
+    expect(twin.verify).toEqual(s.verify);
     // The same versions read independently from the .venv's package metadata.
     const read = spawnSync(
       config.sidecar.python,

@@ -163,7 +163,14 @@ export function createEngine(o: EngineOptions): EngineService {
     };
   }
 
-  async function probe(): Promise<void> {
+  /** One probe at a time: callers that arrive while one runs share its answer. */
+  let probing: Promise<void> | null = null;
+  function probe(): Promise<void> {
+    probing ??= probeOnce().finally(() => (probing = null));
+    return probing;
+  }
+
+  async function probeOnce(): Promise<void> {
     const s = status();
     const python = s.mode === 'venv' ? o.venvPython : s.python;
     if (!python || !fs.existsSync(python)) return;
