@@ -171,3 +171,31 @@ def test_pool_loads_just_in_time_accounts_and_evicts_by_lru(make_sidecar, minilm
                                                      "messages": [{"role": "user", "content": "hi"}]})
     assert r.status_code == 200
     assert [m["id"] for m in sc.client.get("/admin/memory").json()["models"]] == [llama["repo_id"]]
+
+
+def test_cpu_batches_bound_their_padding(minilm, hundred):
+    """On the CPU device one long input no longer pads a batch of short ones to its length (the bench's
+    slowdown): every forward pass holds at most 25% padding, and the vectors are those of one-by-one."""
+    import mlx.core as mx
+
+    from orchard_sidecar.embeddings import embedder, load
+
+    assert mx.default_device() == mx.cpu  # this machine; Metal keeps its batches as they were
+    model, _, _ = load(minilm[1])
+    passes: list[list[int]] = []
+    forward = model._forward
+
+    def recorded(batch):
+        passes.append([len(s) for s in batch])
+        return forward(batch)
+
+    model._forward = recorded
+    seqs = [model.fit(s) for s in model.tokenize(hundred)]
+    got = model.embed(seqs)
+    assert sum(len(p) for p in passes) == len(seqs)
+    for lengths in passes:
+        assert len(lengths) * max(lengths) <= (1 + embedder.CPU_MAX_PADDING) * sum(lengths), lengths
+    # Unbounded padding would have put the longest inputs in the short ones' batches.
+    assert len(passes) > -(-len(seqs) // embedder.BATCH_SIZE)
+    alone = np.concatenate([forward([s]) for s in seqs])
+    np.testing.assert_allclose(got, alone, atol=2e-6)

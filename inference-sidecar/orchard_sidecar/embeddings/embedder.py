@@ -1,7 +1,8 @@
 """A loaded embedding model: tokenizer, MLX encoder and the folder's pooling, turning inputs into vectors.
 
-Runs on the MLX thread. Inputs are embedded in batches of similar length (less padding), so one call with
-many inputs costs a few forward passes, and every vector is the one that input gets alone.
+Runs on the MLX thread. Inputs are embedded in batches of similar length (less padding; on the CPU device a
+bounded share of it), so one call with many inputs costs a few forward passes, and every vector is the one that
+input gets alone.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from .sentence_config import SentenceConfig
 # Inputs per forward pass, and the padded tokens a pass may hold (long inputs go in smaller batches).
 BATCH_SIZE = 64
 BATCH_TOKENS = 16384
+# On the CPU device every padded token costs as much as a real one (no idle parallel units to fill), so there a
+# batch pads at most this share beyond its real tokens: one long input no longer pads 63 short ones to its length.
+CPU_MAX_PADDING = 0.25
 
 
 class EmbeddingLoadError(ValueError):
@@ -109,12 +113,20 @@ class Embedder:
         """One float32 row per sequence (already fitted), in input order."""
         out = np.zeros((len(sequences), self.dimensions), dtype=np.float32)
         order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+        # Metal keeps its batches as they were: only the CPU device bounds the padding.
+        padding = CPU_MAX_PADDING if mx.default_device() == mx.cpu else None
         start = 0
         while start < len(order):
             end = start + 1
+            real = len(sequences[order[start]])
             # Sorted by length: the last one in a batch sets its padded width.
-            while (end < len(order) and end - start < BATCH_SIZE
-                   and (end - start + 1) * len(sequences[order[end]]) <= BATCH_TOKENS):
+            while end < len(order) and end - start < BATCH_SIZE:
+                width = len(sequences[order[end]])
+                padded = (end - start + 1) * width
+                too_wide = padding is not None and padded > (1 + padding) * (real + width)
+                if padded > BATCH_TOKENS or too_wide:
+                    break
+                real += width
                 end += 1
             rows = order[start:end]
             out[rows] = self._forward([sequences[i] for i in rows])
