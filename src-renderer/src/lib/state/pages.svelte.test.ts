@@ -24,6 +24,7 @@ describe('createPageStates', () => {
     expect(Object.keys(states).sort()).toEqual([
       'discover',
       'downloads',
+      'engine',
       'integrations',
       'library',
       'logs',
