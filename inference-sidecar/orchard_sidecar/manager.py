@@ -93,6 +93,11 @@ class ModelManager:
                 raise
         return lm
 
+    async def pair(self, lm: LoadedModel, draft: LoadedModel) -> None:
+        """Marks a request's draft as `lm`'s (evicted and unloaded with it); skipped if either went away."""
+        with contextlib.suppress(ApiError):
+            await self.engine.call(self.pool.attach_draft, lm, draft)
+
     async def _with_draft(self, lm: LoadedModel, draft_name: str) -> LoadedModel:
         """Loads `draft_name` (unless loaded) and pairs it with `lm`; the draft it loaded is unloaded again
         when the pair is refused. `lm` is held meanwhile so the draft's load cannot evict it."""

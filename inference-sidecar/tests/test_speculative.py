@@ -239,3 +239,16 @@ def test_a_draft_with_another_tokenizer_is_refused_at_load(make_sidecar):
     assert r.status_code == 404 and r.json()["error"]["param"] == "draft_model"
     assert _memory_rows(sc) == {}
     assert "orchard" not in _chat(sc, LLAMA, "hi", max_tokens=4)["usage"]  # no draft remembered for it
+
+
+def test_a_draft_named_by_a_request_belongs_to_its_model(make_sidecar):
+    """A request's draft (as a profile sends it) is loaded just in time and paired: counted as the model's,
+    unloaded with it, and not used by requests that do not ask."""
+    sc = make_sidecar()
+    used = _chat(sc, LLAMA, REPEATS, {"draft_model": LLAMA_B})
+    assert used["usage"]["orchard"]["speculative"]["proposed"] > 0
+    assert _memory_rows(sc)[LLAMA_B]["draft_of"] == [LLAMA]
+    assert "orchard" not in _chat(sc, LLAMA, "hi", max_tokens=4)["usage"]
+    assert sc.client.post("/admin/models/unload", json={"model": LLAMA}).status_code == 200
+    assert _memory_rows(sc) == {}
+

@@ -48,6 +48,10 @@ async def acquire_draft(manager, lm, name: str):
     except ApiError:
         manager.release(draft)
         raise
+    if lm.draft is not draft:
+        # From now on it belongs to the model (a profile's draft arrives this way): counted as its draft,
+        # evicted and unloaded with it. Unlike a load's draft_model, it is not used unasked.
+        await manager.pair(lm, draft)
     return draft
 
 
@@ -56,7 +60,7 @@ def make_speculation(method: str | None, draft, num_tokens: int | None) -> Specu
 
 
 def default_draft(lm) -> str | None:
-    """The draft loaded with the model (a profile's or a load's draft_model): used when a request does not
-    say `speculative` at all; "none" still turns it off."""
+    """The draft a load named (draft_model, also a pinned profile's): used when a request does not say
+    `speculative` at all; "none" still turns it off."""
     draft = lm.draft
-    return draft.name if draft is not None and draft.loaded else None
+    return draft.name if lm.options.draft_model and draft is not None and draft.loaded else None

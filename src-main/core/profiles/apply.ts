@@ -19,7 +19,7 @@ const SAMPLING = [
   'context_overflow',
   // The KV cache in 4 or 8 bits, read by the sidecar on both APIs.
   'kv_bits',
-  // Orchard's speculative decoding ("none", prompt lookup or a draft model), read on the OpenAI APIs.
+  // Orchard's speculative decoding ("none", prompt lookup or a draft model), read on both APIs.
   'speculative',
 ] as const;
 
