@@ -32,4 +32,6 @@ def check_pair(lm, draft, param: str) -> None:
         raise bad_request(
             f"{param}: '{draft.name}' does not share {lm.name}'s tokenizer (vocabulary and end "
             "tokens must be identical for its proposals to mean the same tokens).",
-            param, "draft_tokenizer_mismatch")
+            param,
+            "draft_tokenizer_mismatch",
+        )
