@@ -43,7 +43,8 @@ export interface HttpCase {
 }
 
 export interface HttpCaseOptions {
-  /** Models the fixture cache has; a valid request names one of these. */
+  /** Models the fixture cache has, all text-only (a picture sent to one must be refused); a valid request
+   * names one of these. */
   models: string[];
   /** Bodies past this many bytes are refused by the gateway (413). */
   maxBodyBytes: number;
@@ -120,6 +121,55 @@ const ANTHROPIC_FIELDS = [
 
 const userText = (rng: Rng) =>
   rng.pick(['Say hi.', 'Count to three.', 'What is 2+2?', 'Name a fruit.']) + ` ${CANARY}`;
+
+/** A 1x1 PNG, a PNG cut short and bytes that are no image: what a picture in a request may carry. */
+const PNG_1PX =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
+const IMAGE_BASE64 = [PNG_1PX, PNG_1PX, PNG_1PX.slice(0, 40), 'bm90IGFuIGltYWdl', '%%%'];
+/** Image URLs: data URLs good and bad, and addresses no fetch may reach (the fuzz models are text-only, so
+ * each must be refused before any fetch). */
+const IMAGE_URLS = [
+  `data:image/png;base64,${PNG_1PX}`,
+  `data:image/png;base64,${PNG_1PX}`,
+  'data:image/gif;base64,R0lGODlhAQABAAAAACw=',
+  'data:text/plain;base64,aGk=',
+  'data:image/png;base64,',
+  'http://127.0.0.1:9/x.png',
+  'http://169.254.169.254/latest/meta-data',
+  'file:///etc/passwd',
+  'ftp://example.invalid/a.png',
+];
+/** Share of chat bodies that carry a picture in their protocol's own shape. */
+const IMAGE_SHARE = 0.25;
+
+function imagePart(rng: Rng, shape: 'openai' | 'anthropic' | 'responses'): Record<string, unknown> {
+  const url = rng.pick(IMAGE_URLS);
+  if (shape === 'openai')
+    return { type: 'image_url', image_url: { url, detail: rng.pick(['auto', 'low']) } };
+  if (shape === 'responses') return { type: 'input_image', image_url: url, detail: 'auto' };
+  return rng.chance(0.5)
+    ? {
+        type: 'image',
+        source: { type: 'base64', media_type: 'image/png', data: rng.pick(IMAGE_BASE64) },
+      }
+    : { type: 'image', source: { type: 'url', url } };
+}
+
+/** A user turn with text and one or two pictures, in the shape of the protocol. */
+function imageContent(
+  rng: Rng,
+  shape: 'openai' | 'anthropic' | 'responses',
+): Array<Record<string, unknown>> {
+  const text =
+    shape === 'responses'
+      ? { type: 'input_text', text: userText(rng) }
+      : { type: 'text', text: userText(rng) };
+  const parts = Array.from({ length: rng.int(1, 2) }, () => imagePart(rng, shape));
+  return rng.chance(0.5) ? [text, ...parts] : [...parts, text];
+}
+
+const ollamaImages = (rng: Rng) =>
+  Array.from({ length: rng.int(1, 2) }, () => rng.pick(IMAGE_BASE64));
 
 function chatMessages(rng: Rng): Array<Record<string, unknown>> {
   const msgs: Array<Record<string, unknown>> = [];
@@ -209,7 +259,9 @@ export const ENDPOINTS: EndpointDef[] = [
     path: () => '/v1/chat/completions',
     body: (rng, o) => ({
       model: rng.pick(o.models),
-      messages: chatMessages(rng),
+      messages: rng.chance(IMAGE_SHARE)
+        ? [{ role: 'user', content: imageContent(rng, 'openai') }]
+        : chatMessages(rng),
       max_tokens: rng.int(1, 4),
       temperature: 0,
       ...(rng.chance(0.3) ? { stream: true } : {}),
@@ -247,7 +299,11 @@ export const ENDPOINTS: EndpointDef[] = [
       model: rng.pick(o.models),
       max_tokens: rng.int(1, 4),
       temperature: 0,
-      messages: [{ role: 'user', content: userText(rng) }],
+      messages: [
+        rng.chance(IMAGE_SHARE)
+          ? { role: 'user', content: imageContent(rng, 'anthropic') }
+          : { role: 'user', content: userText(rng) },
+      ],
       ...(rng.chance(0.3) ? { system: `Be brief. ${CANARY}` } : {}),
       ...(rng.chance(0.3) ? { stream: true } : {}),
     }),
@@ -271,9 +327,11 @@ export const ENDPOINTS: EndpointDef[] = [
     path: () => '/v1/responses',
     body: (rng, o) => ({
       model: rng.pick(o.models),
-      input: rng.chance(0.5)
-        ? userText(rng)
-        : [{ role: 'user', content: [{ type: 'input_text', text: userText(rng) }] }],
+      input: rng.chance(IMAGE_SHARE)
+        ? [{ role: 'user', content: imageContent(rng, 'responses') }]
+        : rng.chance(0.5)
+          ? userText(rng)
+          : [{ role: 'user', content: [{ type: 'input_text', text: userText(rng) }] }],
       max_output_tokens: rng.int(1, 4),
       temperature: 0,
       store: false,
@@ -299,7 +357,9 @@ export const ENDPOINTS: EndpointDef[] = [
     path: () => '/api/chat',
     body: (rng, o) => ({
       model: rng.pick(o.models),
-      messages: chatMessages(rng),
+      messages: rng.chance(IMAGE_SHARE)
+        ? [{ role: 'user', content: userText(rng), images: ollamaImages(rng) }]
+        : chatMessages(rng),
       stream: rng.pick([false, true, undefined]),
       options: { num_predict: rng.int(1, 4), temperature: 0 },
     }),
@@ -314,6 +374,7 @@ export const ENDPOINTS: EndpointDef[] = [
     body: (rng, o) => ({
       model: rng.pick(o.models),
       prompt: userText(rng),
+      ...(rng.chance(IMAGE_SHARE) ? { images: ollamaImages(rng) } : {}),
       stream: rng.pick([false, true, undefined]),
       options: { num_predict: rng.int(1, 4), temperature: 0 },
     }),
@@ -560,7 +621,8 @@ function makeCase(rng: Rng, index: number, o: HttpCaseOptions): HttpCase {
       ep.cap?.(body);
     }
     if (!odd) ep.pin?.(body);
-    if (!odd) c.mustRefuse = refusalRule(ep.name, body);
+    // Only as a POST: the same body on an OPTIONS preflight or a GET is answered for what that method is.
+    if (!odd && c.method === 'POST') c.mustRefuse = refusalRule(ep.name, body, o);
     text = toJsonText(body);
   }
   if (bytes === null && text !== null) bytes = Buffer.from(text, 'utf8');
@@ -579,8 +641,47 @@ function makeCase(rng: Rng, index: number, o: HttpCaseOptions): HttpCase {
   return c;
 }
 
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An image part still whole after the mutations, in any of the three protocols' shapes. */
+function wholeImagePart(p: unknown): boolean {
+  if (!isObj(p)) return false;
+  if (p.type === 'image_url') return isObj(p.image_url) && typeof p.image_url.url === 'string';
+  if (p.type === 'input_image') return typeof p.image_url === 'string';
+  return p.type === 'image' && isObj(p.source) && typeof p.source.type === 'string';
+}
+
+/** A user turn (or Ollama generate body) that still carries a picture the generator put there. */
+function carriesImage(endpoint: string, body: Record<string, unknown>): boolean {
+  const strings = (v: unknown) =>
+    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string');
+  if (endpoint === 'POST /api/generate') return strings(body.images);
+  const turns = endpoint === 'POST /v1/responses' ? body.input : body.messages;
+  if (!Array.isArray(turns)) return false;
+  return turns.some(
+    (m) =>
+      isObj(m) &&
+      m.role === 'user' &&
+      (endpoint === 'POST /api/chat'
+        ? strings(m.images)
+        : Array.isArray(m.content) && m.content.some(wholeImagePart)),
+  );
+}
+
 /** The rule that makes this body one to refuse, whatever else it holds (see HttpCase.mustRefuse). */
-function refusalRule(endpoint: string, body: Record<string, unknown>): string | null {
+function refusalRule(
+  endpoint: string,
+  body: Record<string, unknown>,
+  o: HttpCaseOptions,
+): string | null {
+  // Every fuzz model is text-only: a picture sent to one is refused, never silently dropped (issue 17).
+  if (
+    typeof body.model === 'string' &&
+    o.models.includes(body.model) &&
+    carriesImage(endpoint, body)
+  )
+    return 'an image sent to a text-only model';
   if (endpoint !== 'POST /v1/chat/completions' && endpoint !== 'POST /v1/messages') return null;
   const tools = body.tools;
   if (
