@@ -31,6 +31,8 @@ describe('packagedConfig', () => {
     const engine = engineFromConfig(packagedConfig(base, at), '0.1.0');
     expect(engine.mode).toBe('managed');
     // No resources at that path on this machine: the status says so instead of guessing a version.
-    expect(() => engine.status()).toThrow(/engine's resources are missing/);
+    const s = engine.status();
+    expect(s).toMatchObject({ mode: 'managed', state: 'missing', expectedVersion: null });
+    expect(s.problem).toMatch(/engine's resources are missing/);
   });
 });
