@@ -1,13 +1,19 @@
 // `orchard run` and `orchard logs` against one real `orchard serve` (child process, temp ORCHARD_HOME,
 // the sidecar on the scripted fixture models): one answer from a PROMPT or piped stdin, the interactive
 // chat driven through a pseudo-terminal (test-support/pty/bridge.py), and the audit log they leave.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../config/index.ts';
-import { buildFixtures, VENV_PYTHON, waitUntil } from '../../../test-support/sidecar/kit.ts';
+import {
+  buildFixtures,
+  SIDECAR_DIR,
+  VENV_PYTHON,
+  waitUntil,
+} from '../../../test-support/sidecar/kit.ts';
+import { slowLoadEnv } from '../../../test-support/sidecar/slowLoad.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';
 import { tsxArgv } from '../../../test-support/tsx.ts';
 import { EXIT, run } from './index.ts';
@@ -18,6 +24,7 @@ const MAIN = path.join(REPO_ROOT, 'src-main/core/cli/bin.ts');
 const BRIDGE = path.join(REPO_ROOT, 'test-support/pty/bridge.py');
 const REASONER = 'orchard-fixtures/scripted-reasoner';
 const ENDLESS = 'orchard-fixtures/scripted-endless';
+const LARGE = 'orchard-fixtures/large-llama';
 // What the scripted reasoner thinks and answers, whatever it is asked.
 const THOUGHT = 'Let me count: 1 2 3 4 5 6 7 8 9.';
 const ANSWER = 'The numbers are 1, 2, 3, 4, 5, 6, 7, 8, and 9!';
@@ -41,11 +48,18 @@ describe('orchard run and orchard logs (against a running serve)', () => {
     tmp = makeTempDir('orchard-run-');
     const cache = path.join(tmp.dir, 'hub');
     buildFixtures(cache);
+    // A small "large" model whose load the sidecar's test brake slows to a few seconds: serve polls the
+    // sidecar every 2 s until it sees a load (then every 150 ms), and a just-in-time load is found that way.
+    execFileSync(VENV_PYTHON, ['-m', 'orchard_fixtures', 'large', '--cache', cache, '--mb', '64'], {
+      cwd: SIDECAR_DIR,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     env = {
       ...process.env,
       ORCHARD_HOME: path.join(tmp.dir, 'home'),
       ORCHARD_PORT: '0',
       HF_HUB_CACHE: cache,
+      ...slowLoadEnv(LARGE, 250),
     };
     delete env.NO_COLOR;
     const [cmd, args] = tsxArgv(MAIN, 'serve');
@@ -332,5 +346,25 @@ describe('orchard run and orchard logs (against a running serve)', () => {
     const rows = lines.map((l) => JSON.parse(l) as Row & { requestId: string });
     expect(rows[1]).toMatchObject({ model: REASONER, status: 200 });
     expect(rows[1]!.requestId).not.toBe(rows[0]!.requestId);
+  });
+
+  it('a model not loaded yet is loaded just in time, its progress line shown while it loads', async () => {
+    const t = terminal(['run', LARGE, 'Hello?']);
+    try {
+      const at = await t.until(`Loading ${LARGE}: `, 0);
+      await waitUntil(
+        () => /Loading \S+: \d+% \(/.test(t.screen.slice(at)),
+        60_000,
+        'a percentage',
+      );
+      // The load goes on in serve (another client may want the model); the request is stopped.
+      t.type('\x03');
+      expect(await t.exited).toBe(130);
+    } finally {
+      t.kill();
+    }
+    const shown = [...t.screen.matchAll(/Loading \S+: (\d+)%/g)].map((m) => Number(m[1]));
+    console.info(`[figure] orchard run load progress seen: ${JSON.stringify(shown)}`);
+    expect(shown).toEqual([...shown].sort((a, b) => a - b));
   });
 });
