@@ -50,6 +50,7 @@ class AnswerView {
   private statusShown = false;
   private collapsed = false;
   private reasoningSince = 0;
+  private ended = false;
 
   constructor(
     private readonly out: Out,
@@ -79,9 +80,14 @@ class AnswerView {
     this.status?.write(`${this.style.dim(this.fit(`Thought for ${secs}s: ${words}`))}\n`);
   }
 
+  /** Nothing of the answer has arrived yet (a just-in-time load may be under way). */
+  get waiting(): boolean {
+    return !this.started && !this.ended;
+  }
+
   /** A model load under way before the first token (shown only until the answer starts). */
   loading(line: string): void {
-    if (!this.started) this.showStatus(line);
+    if (this.waiting) this.showStatus(line);
   }
 
   reasoningDelta(text: string): void {
@@ -104,6 +110,7 @@ class AnswerView {
   }
 
   end(stopped: boolean): void {
+    this.ended = true;
     this.collapse();
     this.clearStatus();
     if (this.content && !this.content.endsWith('\n')) this.out.write('\n');
@@ -147,20 +154,39 @@ async function answer(
   return { stopped };
 }
 
+/** While an answer waits for its first token, serve's memory status is asked for this often. */
+const WAITING_POLL_MS = 300;
+
 /**
  * Shows serve's load progress (its memoryStatus events, as `orchard load` does) on the view of the
- * moment, for the model the first request loads just in time. Without RPC there is no line, no failure.
+ * moment, for the model the first request loads just in time. serve polls the sidecar slowly until it
+ * knows of a load, and a load the API started is not announced to it, so while an answer waits for its
+ * first token the status is also asked for here. Without RPC there is no line, and no failure.
  */
 async function watchLoads(s: Session, current: () => AnswerView | null): Promise<() => void> {
   try {
     const rpc = await connectRpc(rpcUrl(s.info));
-    rpc.onEvent((event, data) => {
-      if (event !== 'memoryStatus') return;
+    const show = (data: unknown): void => {
       const loads = MemoryStatus.safeParse(data).data?.loads ?? [];
       const row = loads.find((l) => l.id === s.model) ?? loads[0];
       if (row) current()?.loading(loadLine(row.id, row));
+    };
+    rpc.onEvent((event, data) => {
+      if (event === 'memoryStatus') show(data);
     });
-    return () => rpc.close();
+    let asking = false;
+    const timer = setInterval(() => {
+      if (asking || !current()?.waiting) return;
+      asking = true;
+      rpc
+        .call('memory.status')
+        .then(show, () => {})
+        .finally(() => (asking = false));
+    }, WAITING_POLL_MS);
+    return () => {
+      clearInterval(timer);
+      rpc.close();
+    };
   } catch {
     return () => {};
   }

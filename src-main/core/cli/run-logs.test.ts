@@ -48,8 +48,8 @@ describe('orchard run and orchard logs (against a running serve)', () => {
     tmp = makeTempDir('orchard-run-');
     const cache = path.join(tmp.dir, 'hub');
     buildFixtures(cache);
-    // A small "large" model whose load the sidecar's test brake slows to a few seconds: serve polls the
-    // sidecar every 2 s until it sees a load (then every 150 ms), and a just-in-time load is found that way.
+    // A small "large" model whose load the sidecar's test brake slows to a couple of seconds, so `run`
+    // sees its percentage while the first answer waits.
     execFileSync(VENV_PYTHON, ['-m', 'orchard_fixtures', 'large', '--cache', cache, '--mb', '64'], {
       cwd: SIDECAR_DIR,
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -59,7 +59,7 @@ describe('orchard run and orchard logs (against a running serve)', () => {
       ORCHARD_HOME: path.join(tmp.dir, 'home'),
       ORCHARD_PORT: '0',
       HF_HUB_CACHE: cache,
-      ...slowLoadEnv(LARGE, 250),
+      ...slowLoadEnv(LARGE, 120),
     };
     delete env.NO_COLOR;
     const [cmd, args] = tsxArgv(MAIN, 'serve');
