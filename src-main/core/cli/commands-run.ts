@@ -72,7 +72,8 @@ class AnswerView {
     this.statusShown = false;
   }
   private collapse(): void {
-    if (this.collapsed || !this.reasoning) return;
+    // Reasoning that came after the answer began is summed up below the answer, at its end.
+    if (this.collapsed || !this.reasoning || (this.content && !this.ended)) return;
     this.collapsed = true;
     this.clearStatus();
     const secs = ((Date.now() - this.reasoningSince) / 1000).toFixed(1);
@@ -94,16 +95,16 @@ class AnswerView {
     this.started = true;
     if (!this.reasoning) this.reasoningSince = Date.now();
     this.reasoning += text;
+    // Reasoning after the answer began (rare) is kept for /reasoning, not drawn over the answer's line.
+    if (this.content) return;
     const width = Math.max(20, (this.status?.columns ?? 80) - 12);
     // Only the tail is looked at: a long reasoning must not cost its whole length at every token.
     this.showStatus(`Thinking… ${oneLine(this.reasoning.slice(-2 * width)).slice(-width)}`);
   }
 
   contentDelta(text: string): void {
-    if (!this.started || !this.collapsed) {
-      this.collapse();
-      this.clearStatus();
-    }
+    this.collapse();
+    this.clearStatus();
     this.started = true;
     this.out.write(text);
     this.content += text;
@@ -111,9 +112,9 @@ class AnswerView {
 
   end(stopped: boolean): void {
     this.ended = true;
-    this.collapse();
     this.clearStatus();
     if (this.content && !this.content.endsWith('\n')) this.out.write('\n');
+    this.collapse();
     if (stopped && this.status) this.status.write(`${this.style.dim('(answer stopped)')}\n`);
   }
 }
