@@ -84,6 +84,9 @@ describe('management screens backed by core (e2e)', () => {
     await ui.expectError(ui.field('Name', edit), /already exists/);
     await ui.field('Name', edit).fill('Second');
     await ui.field('System prompt', edit).fill('Be brief.');
+    // The KV cache select says what it saves, by the fit estimate's arithmetic.
+    await ui.field('KV cache', edit).selectOption('8');
+    await edit.getByText(/About 53% of the KV cache’s memory \(47% saved\)/).waitFor();
     await ui.button('Save profile', edit).click();
     await list.getByRole('listitem', { name: 'Second', exact: true }).waitFor();
     await ui.button('Make Second the default').click();
@@ -94,7 +97,7 @@ describe('management screens backed by core (e2e)', () => {
     const second = (await o.rpc.call('profiles.list')).find((x) => x.name === 'Second')!;
     expect(second).toMatchObject({
       isDefault: true,
-      params: { system_prompt: 'Be brief.', temperature: 0 },
+      params: { system_prompt: 'Be brief.', temperature: 0, kv_bits: 8 },
     });
     await o.screenshot('profiles-list');
 
@@ -150,6 +153,11 @@ describe('management screens backed by core (e2e)', () => {
     await loaded
       .getByRole('listitem', { name: reasoner.repo_id, exact: true })
       .getByText('Pinned', { exact: true })
+      .waitFor();
+    // The prefix cache on disk against its budget (from /admin/memory).
+    await o.page
+      .getByTestId('disk-prefix-cache')
+      .getByText(/Prefix cache on disk: \S+ \S+ of \S+ \S+ \(\d+%, \d+ blocks;/)
       .waitFor();
     expect(
       await loaded
