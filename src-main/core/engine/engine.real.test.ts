@@ -127,13 +127,17 @@ describe.skipIf(process.platform !== 'linux')('managed engine (real installs)', 
   let fixtures: Fixture[];
   let hub: string;
   const home = () => path.join(tmp.dir, 'home');
+  let serving: Awaited<ReturnType<typeof serveUntilReady>> | null = null;
 
   beforeAll(() => {
     tmp = makeTempDir('orchard-engine-');
     hub = path.join(tmp.dir, 'hub');
     fixtures = buildFixtures(hub);
   });
-  afterAll(() => tmp?.cleanup());
+  afterAll(async () => {
+    if (serving) await stopGroup(serving.child);
+    tmp?.cleanup();
+  });
 
   it('serve with ORCHARD_ENGINE=managed and an empty ORCHARD_HOME installs with progress, then is ready; the sidecar from the engine answers a chat', async () => {
     expect(status(home()).state).toBe('missing');
@@ -180,8 +184,9 @@ describe.skipIf(process.platform !== 'linux')('managed engine (real installs)', 
     expect(broken.state).toBe('corrupt');
     expect(broken.problem).toContain('mlx_lm/generate.py is missing');
 
-    const { child, err } = await serveUntilReady(home(), hub);
-    await stopGroup(child);
+    // The serve that repaired at start is left running for the next test (one start fewer).
+    serving = await serveUntilReady(home(), hub);
+    const { err } = serving;
     expect(err.seen.some((l) => l.includes('] verify: done'))).toBe(true);
     expect(fs.existsSync(victim)).toBe(true);
     expect(status(home())).toMatchObject({
@@ -196,7 +201,8 @@ describe.skipIf(process.platform !== 'linux')('managed engine (real installs)', 
   }, 300_000);
 
   it('engine.repair over RPC on a running serve: every step reported with the packages percent, then the sidecar restarted onto the repaired engine answers', async () => {
-    const { child, api, rpcUrl } = await serveUntilReady(home(), hub);
+    const { child, api, rpcUrl } = serving ?? (await serveUntilReady(home(), hub));
+    serving = null;
     const rpc = await connectRpc(rpcUrl);
     try {
       const progress: EngineProgress[] = [];
