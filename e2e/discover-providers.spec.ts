@@ -76,6 +76,11 @@ describe('discover landing and provider presets (e2e)', () => {
     expect(await pick(BIG).getByTestId('fit').textContent()).toMatch(
       /^Does not fit: needs .+ of .+/,
     );
+    // Capabilities from each pick's config.json: badges for vision and embedding models, none for chat.
+    const badges = (id: string) => pick(id).getByTestId('capability').allTextContents();
+    expect(await badges('mlx-community/Qwen2.5-VL-3B-Instruct-4bit')).toEqual(['Vision']);
+    expect(await badges('mlx-community/all-MiniLM-L6-v2-4bit')).toEqual(['Embeddings']);
+    expect(await badges(HAVE)).toEqual([]);
     expect(await pick(HAVE).getByTestId('downloaded').textContent()).toBe('Downloaded');
     expect(await ui.button(`Download ${HAVE}`).count()).toBe(0);
     expect(await pick(BIG).getByTestId('downloaded').count()).toBe(0);
