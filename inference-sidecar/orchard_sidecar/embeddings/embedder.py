@@ -114,7 +114,7 @@ class Embedder:
         out = np.zeros((len(sequences), self.dimensions), dtype=np.float32)
         order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
         # Metal keeps its batches as they were: only the CPU device bounds the padding.
-        padding = CPU_MAX_PADDING if mx.default_device() == mx.cpu else None
+        padding = CPU_MAX_PADDING if mx.default_device().type == mx.cpu else None
         start = 0
         while start < len(order):
             end = start + 1

@@ -7,6 +7,8 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../db/index.ts';
+import { createLibrary } from '../library/index.ts';
 import type { Supervisor } from '../sidecar/index.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';
 import {
@@ -80,6 +82,14 @@ describe('embeddings through the gateway with the official openai SDK', () => {
     const listed = ((await res.json()) as { data: Array<{ id: string; capabilities?: string[] }> })
       .data;
     expect(listed.find((m) => m.id === MODEL)?.capabilities).toEqual(['embeddings']);
+    // The Library, reading the same folder in core, says the same.
+    const db = openDatabase(`${tmp.dir}/library.db`);
+    try {
+      const lib = createLibrary({ db, cacheDir: `${tmp.dir}/hub` }).list();
+      expect(lib.find((m) => m.repoId === MODEL)?.capabilities).toEqual(['embeddings']);
+    } finally {
+      db.close();
+    }
     // LM Studio's listing names the type its way.
     const lm = (await (await fetch(`${gw.url}/api/v0/models/${MODEL}`)).json()) as { type: string };
     expect(lm.type).toBe('embeddings');

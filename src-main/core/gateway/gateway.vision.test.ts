@@ -7,6 +7,8 @@ import zlib from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../db/index.ts';
+import { createLibrary } from '../library/index.ts';
 import type { Supervisor } from '../sidecar/index.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';
 import {
@@ -126,6 +128,19 @@ describe('images through the gateway to a vision model', () => {
     const caps = (id: string) => body.data.find((m) => m.id === id)?.capabilities ?? [];
     expect(caps(vision())).toContain('vision');
     expect(caps(llama())).not.toContain('vision');
+    // The Library reads the same files in core (modelCapabilities): the same vision verdict for every model.
+    const db = openDatabase(`${tmp.dir}/library.db`);
+    try {
+      const listed = createLibrary({ db, cacheDir: `${tmp.dir}/hub` }).list();
+      expect(listed.length).toBe(fixtures.length);
+      for (const m of listed)
+        expect([m.repoId, m.capabilities.includes('vision')]).toEqual([
+          m.repoId,
+          caps(m.repoId).includes('vision'),
+        ]);
+    } finally {
+      db.close();
+    }
   });
 
   it('OpenAI chat: a data URL and the same picture by http URL give the same answer', async () => {
