@@ -171,8 +171,10 @@ class Pool:
             if not idle:
                 break
             victim = min(idle, key=lambda m: m.last_used)
+            held = set(self.models)
             self.unload(victim.name, reason="limit_lowered")
             evicted.append(victim.name)
+            evicted.extend(sorted(held - set(self.models) - {victim.name}))  # its draft went with it
         if self.over_limit():
             log(
                 "memory_over_limit", level="warning", limit_bytes=self.limit,

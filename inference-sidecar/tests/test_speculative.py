@@ -225,6 +225,10 @@ def test_a_draft_loaded_with_its_model(make_sidecar):
     assert LLAMA_B not in _memory_rows(sc)  # unloaded with it
     unloads = {(e["model"], e["reason"]) for e in sc.events("model_unloaded")}
     assert (LLAMA_B, f"draft_of:{LLAMA}") in unloads
+    # A lowered limit names the draft among what it unloaded.
+    assert sc.client.post("/admin/models/load", json={"model": LLAMA, "draft_model": LLAMA_B}).status_code == 200
+    r = sc.client.put("/admin/memory", json={"limit_bytes": 1})
+    assert set(r.json()["evicted"]) >= {LLAMA, LLAMA_B}
 
 
 def test_a_draft_with_another_tokenizer_is_refused_at_load(make_sidecar):
