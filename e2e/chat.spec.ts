@@ -356,6 +356,17 @@ describe('chat playground (e2e)', () => {
     expect(await chat.contextUse.textContent()).toMatch(
       /^\d+ tokens with the conversation of the model's 8,192-token window$/,
     );
+    // A drop and a paste attach files too; each chip's Remove button works from the keyboard.
+    await chat.dropOrPasteText('drop', 'dropped.py', 'print("dropped")\n');
+    await chat.dropOrPasteText('paste', 'pasted.md', '# Pasted\n');
+    await chat.attachedFiles().filter({ hasText: 'pasted.md' }).waitFor();
+    expect(await chat.attachedFiles().allTextContents()).toHaveLength(3);
+    for (const name of ['dropped.py', 'pasted.md']) {
+      await o.page.getByRole('button', { name: `Remove ${name}`, exact: true }).focus();
+      await o.page.keyboard.press('Enter');
+      await chat.attachedFiles().filter({ hasText: name }).waitFor({ state: 'detached' });
+    }
+    expect(await chat.attachedFiles().count()).toBe(1);
     // A reply that cannot fit the window (max_tokens above it) is warned about before sending.
     await chat.setDrawerNumber('Max tokens', '9000');
     await o.page.getByRole('alert').filter({ hasText: 'do not fit' }).waitFor();

@@ -168,6 +168,32 @@ export class ChatPage {
     await chooser.setFiles(files);
   }
 
+  /** Drops (or pastes into the message box) one text file as a file drag or a clipboard paste would. */
+  async dropOrPasteText(how: 'drop' | 'paste', name: string, text: string): Promise<void> {
+    const target =
+      how === 'drop' ? this.page.getByRole('form', { name: 'Compose' }) : this.composer;
+    await target.evaluate(
+      (el, [kind, fileName, body]) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([body!], fileName!, { type: 'text/plain' }));
+        if (kind === 'paste')
+          el.dispatchEvent(
+            new ClipboardEvent('paste', {
+              clipboardData: transfer,
+              bubbles: true,
+              cancelable: true,
+            }),
+          );
+        else
+          for (const type of ['dragover', 'drop'])
+            el.dispatchEvent(
+              new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }),
+            );
+      },
+      [how, name, text],
+    );
+  }
+
   /** Records every percentage the picker's load progress bar shows for `model`, in order. */
   async recordLoadPercent(model: string): Promise<void> {
     await this.page.evaluate((name) => {
