@@ -115,9 +115,11 @@ describe('loaded models (real sidecar)', () => {
     expect(status.evicted).toEqual([LLAMA, idle]);
     expect(status.models.map((m) => m.id)).toEqual([pinned]);
     expect(status.overLimit).toBe(true);
-    // Announced right away (the UI's memory page and library refresh on it), not at the next poll.
-    expect(statuses).toHaveLength(1);
-    expect(statuses[0]).toMatchObject({ evicted: [LLAMA, idle], overLimit: true });
+    // Announced right away (the UI's memory page and library refresh on it), not at the next poll; a poll
+    // that lands while the sidecar evicts may announce a state in between, but only the answer names evictions.
+    const announced = statuses.filter((s) => s.evicted !== undefined);
+    expect(announced).toHaveLength(1);
+    expect(announced[0]).toMatchObject({ evicted: [LLAMA, idle], overLimit: true });
     expect(await loadedInLibrary()).toEqual([pinned]);
     const r = await call('library.delete', { repoId: LLAMA });
     expect(r.freedBytes).toBeGreaterThan(0);
