@@ -22,6 +22,9 @@ def test_lists_loadable_model_types_and_aliases(sidecar):
     # Helper modules of mlx_lm.models are not architectures.
     for t in ("base", "cache", "rope_utils", "switch_layers", "activations"):
         assert t not in types
+    # An embedding model runs only in the sidecar's own embedder: core judges its fit by this list.
+    assert body["embedding_model_types"] == ["bert"]
+    assert set(body["embedding_model_types"]) <= set(types)
 
 
 def test_every_listed_type_resolves_to_a_model_class():

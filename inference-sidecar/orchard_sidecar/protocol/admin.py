@@ -73,6 +73,8 @@ class HealthResponse(_Slots):
 class CapabilitiesResponse(_Reply):
     mlx_lm_version: str
     model_types: list[str]  # config.json model_types mlx-lm can load here
+    # Of those, the ones an embedding model (sentence-transformers folder) may have: the embedder's own.
+    embedding_model_types: list[str]
 
 
 Weights = Literal["as-stored", "float32"]

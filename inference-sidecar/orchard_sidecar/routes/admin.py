@@ -97,7 +97,8 @@ async def capabilities() -> CapabilitiesResponse:
     from mlx_lm import __version__ as mlx_lm_version
 
     types = await asyncio.to_thread(supported_model_types)
-    return CapabilitiesResponse(mlx_lm_version=mlx_lm_version, model_types=list(types))
+    return CapabilitiesResponse(mlx_lm_version=mlx_lm_version, model_types=list(types),
+                                embedding_model_types=list(embeddings.SUPPORTED_TYPES))
 
 
 def _disk_rows(cache_dir: Path, loaded: list[LoadedModel]) -> dict[str, dict]:

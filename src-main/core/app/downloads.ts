@@ -17,6 +17,7 @@ import {
   estimateFit,
   hubSettingsFromEnv,
   type HubClient,
+  type ModelKind,
   type HubHandlers,
 } from '../hub/index.ts';
 import {
@@ -38,6 +39,8 @@ export const HUB_ENDPOINT_SETTING = 'hub.endpoint';
 export const PARALLEL_FILES_SETTING = 'downloads.parallelFiles';
 /** Last model_types list the sidecar reported, used while it is down. */
 export const MODEL_TYPES_SETTING = 'sidecar.modelTypes';
+/** Likewise its embedding_model_types (what its embedder runs). */
+export const EMBEDDING_TYPES_SETTING = 'sidecar.embeddingModelTypes';
 
 /** hub.*, downloads.* and library.* */
 export type DownloadsAreaHandlers = HubHandlers & DownloadHandlers & LibraryHandlers;
@@ -115,19 +118,24 @@ export function createDownloadsArea(d: {
     ...(d.loaded && { isLoaded: d.loaded.has, refreshLoaded: d.loaded.refresh }),
   });
 
-  async function supportedModelTypes(): Promise<readonly string[] | null> {
+  async function supportedModelTypes(kind: ModelKind): Promise<readonly string[] | null> {
+    const key = kind === 'embeddings' ? EMBEDDING_TYPES_SETTING : MODEL_TYPES_SETTING;
     if (d.sidecar?.status().state === 'ready') {
       try {
-        const { model_types } = await sidecarAdmin(d.sidecar).capabilities();
-        if (JSON.stringify(repos.settings.get(MODEL_TYPES_SETTING)) !== JSON.stringify(model_types))
-          repos.settings.set(MODEL_TYPES_SETTING, model_types);
-        return model_types;
+        const caps = await sidecarAdmin(d.sidecar).capabilities();
+        const lists: Array<[string, string[]]> = [
+          [MODEL_TYPES_SETTING, caps.model_types],
+          [EMBEDDING_TYPES_SETTING, caps.embedding_model_types],
+        ];
+        for (const [k, v] of lists)
+          if (JSON.stringify(repos.settings.get(k)) !== JSON.stringify(v)) repos.settings.set(k, v);
+        return kind === 'embeddings' ? caps.embedding_model_types : caps.model_types;
       } catch (e) {
         d.log?.warn('could not ask the sidecar for its model types', { error: String(e) });
       }
     }
     // Sidecar down: the list it gave last time; never seen one: null (support is then not judged).
-    const last = repos.settings.get(MODEL_TYPES_SETTING);
+    const last = repos.settings.get(key);
     return Array.isArray(last) && last.every((t) => typeof t === 'string')
       ? (last as string[])
       : null;

@@ -113,6 +113,16 @@ describe('fit', () => {
     for (const kind of ['text', 'vision', 'audio'] as const)
       expect(estimateFit({ ...base, kind }).kvBytes).toBe(kvCacheBytes(kv, 8192));
     expect(estimateFit(base).kvBytes).toBe(kvCacheBytes(kv, 8192));
+    const qwenEmbedding = estimateFit({
+      ...base,
+      modelType: 'qwen3',
+      kind: 'embeddings',
+      supportedModelTypes: ['bert'],
+    });
+    expect(qwenEmbedding).toMatchObject({ supported: false, verdict: 'does_not_fit' });
+    expect(qwenEmbedding.notes).toContain(
+      'embedding architecture "qwen3" is not one Orchard\'s embedder runs',
+    );
   });
 });
 

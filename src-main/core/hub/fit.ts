@@ -6,7 +6,8 @@ export type FitVerdict = 'fits' | 'tight' | 'does_not_fit';
 
 export interface FitInput {
   modelType: string | null;
-  /** model_types the sidecar can load; null when unknown (then support is not judged). */
+  /** model_types the sidecar can load (for an embedding model, its embedder's); null when unknown (then support
+   * is not judged). */
   supportedModelTypes: readonly string[] | null;
   /** Every weight file: a vision model's tower and projector are in them, so they count here. */
   weightsBytes: number;
@@ -54,7 +55,11 @@ export function estimateFit(input: FitInput): FitResult {
       ? null
       : input.supportedModelTypes.includes(input.modelType);
   if (supported === false)
-    notes.push(`architecture "${input.modelType}" is not supported by the installed mlx-lm`);
+    notes.push(
+      input.kind === 'embeddings'
+        ? `embedding architecture "${input.modelType}" is not one Orchard's embedder runs`
+        : `architecture "${input.modelType}" is not supported by the installed mlx-lm`,
+    );
   if (input.modelType === null) notes.push('config.json has no model_type');
   let ctx = input.contextLength;
   if (input.kv?.maxContext && ctx > input.kv.maxContext) {

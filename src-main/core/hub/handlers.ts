@@ -4,11 +4,13 @@ import type { hubMethods } from '#shared/contract/hub.ts';
 import type { Handlers } from '../rpc/index.ts';
 import type { HubClient } from './client.ts';
 import type { FitInput, FitResult } from './fit.ts';
+import type { ModelKind } from './modelConfig.ts';
 
 export interface HubHandlerDeps {
   hub: HubClient;
-  /** model_types the sidecar can load (null when unknown); used by the fit estimate. */
-  supportedModelTypes: () => Promise<readonly string[] | null>;
+  /** model_types the sidecar can load (null when unknown); used by the fit estimate. For an embedding model,
+   * the ones its embedder runs (a qwen3 embedding model is not a qwen3 chat model to it). */
+  supportedModelTypes: (kind: ModelKind) => Promise<readonly string[] | null>;
   /** Memory the models may use (the memory limit setting). */
   memoryLimitBytes: () => number;
   estimateFit: (i: FitInput) => FitResult;
@@ -23,7 +25,7 @@ export function hubHandlers(d: HubHandlerDeps): HubHandlers {
       const m = await d.hub.details(repoId, revision);
       const fit = d.estimateFit({
         modelType: m.config.modelType,
-        supportedModelTypes: await d.supportedModelTypes(),
+        supportedModelTypes: await d.supportedModelTypes(m.config.kind),
         weightsBytes: m.weightsBytes,
         kv: m.config.kv,
         kind: m.config.kind,

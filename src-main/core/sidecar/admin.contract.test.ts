@@ -71,6 +71,7 @@ describe('admin protocol (real sidecar)', () => {
     expect(health).toMatchObject({ status: 'ok', pid: sup.status().pid, loaded_models: 0 });
     const caps = await exact(admin.capabilities());
     expect(caps.model_types).toEqual(expect.arrayContaining(['llama', 'qwen3']));
+    expect(caps.embedding_model_types).toEqual(['bert']);
   });
 
   it('models on disk, a GGUF import, then load, memory, limits and unload', async () => {

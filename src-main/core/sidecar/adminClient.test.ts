@@ -24,7 +24,11 @@ describe('sidecar admin client', () => {
     expect(t.sent).toEqual([
       { path: '/admin/models/unload', method: 'POST', body: { model: 'org/m' } },
     ]);
-    const u = transport({ mlx_lm_version: '0.1', model_types: ['llama'] });
+    const u = transport({
+      mlx_lm_version: '0.1',
+      model_types: ['llama', 'bert'],
+      embedding_model_types: ['bert'],
+    });
     await sidecarAdmin(u).capabilities();
     expect(u.sent).toEqual([{ path: '/admin/capabilities', method: 'GET', body: undefined }]);
   });

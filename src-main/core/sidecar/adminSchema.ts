@@ -24,6 +24,8 @@ export const CapabilitiesResponse = z.object({
   mlx_lm_version: z.string(),
   /** config.json model_types mlx-lm can load on this machine. */
   model_types: z.array(z.string()),
+  /** The model_types an embedding model may have: what the sidecar's own embedder runs (BERT). */
+  embedding_model_types: z.array(z.string()),
 });
 
 const Weights = z.enum(['as-stored', 'float32']);
