@@ -31,7 +31,8 @@ export async function runEngineCommand(
     throw new CoreError('usage', 'engine status [--json] | engine install | engine repair');
   const engine = engineFromConfig(o.config, o.version);
   if (sub === 'status') {
-    const s = engine.status();
+    // A checkout's .venv is probed once for its versions (a second or two); a managed engine's are on disk.
+    const s = await engine.describe();
     o.out(o.json ? JSON.stringify(s, null, 2) : describe(s));
     return s.state === 'ready' ? 0 : 1;
   }

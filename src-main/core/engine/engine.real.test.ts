@@ -282,6 +282,11 @@ describe.skipIf(process.platform !== 'linux')('managed engine (real installs)', 
     const s = EngineStatus.parse(JSON.parse(r.stdout));
     expect(s).toMatchObject({ mode: 'venv', state: 'ready' });
     expect(s.python).toBe(path.join(REPO_ROOT, 'inference-sidecar', '.venv', 'bin', 'python'));
+    // The .venv's own versions, probed (not read from an install record it does not have).
+    expect(s.versions).toMatchObject({
+      python: expect.stringMatching(/^3\.\d+/),
+      mlxLm: expect.any(String),
+    });
     const inst = orchardSync(['engine', 'install'], env);
     expect(inst.status).toBe(1);
     expect(inst.stderr).toContain('ORCHARD_ENGINE=managed');
