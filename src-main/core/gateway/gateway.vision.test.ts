@@ -3,7 +3,6 @@
 // Anthropic image blocks (also in a tool_result), the Ollama API (images); a text model refuses.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import zlib from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { openDatabase } from '../db/index.ts';
 import { createLibrary } from '../library/index.ts';
 import type { Supervisor } from '../sidecar/index.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';
+import { solidPng } from '../../../test-support/images.ts';
 import {
   buildFixtures,
   fixture,
@@ -20,39 +20,7 @@ import {
   type GatewayServer,
 } from '../../../test-support/gateway/kit.ts';
 
-/** A solid-colour RGB PNG, written by hand (no image library in core). */
-function png(rgb: [number, number, number], w = 40, h = 30): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (b: Buffer) => {
-    let c = 0xffffffff;
-    for (const x of b) c = crcTable[(c ^ x) & 0xff]! ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, sum]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array(w).fill(rgb).flat())]);
-  const raw = Buffer.concat(Array<Buffer>(h).fill(row));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+const png = (rgb: [number, number, number]) => solidPng(rgb, 40, 30);
 
 const RED = png([255, 0, 0]);
 const BLUE = png([0, 0, 255]);
