@@ -199,3 +199,37 @@ def test_cpu_batches_bound_their_padding(minilm, hundred):
     assert len(passes) > -(-len(seqs) // embedder.BATCH_SIZE)
     alone = np.concatenate([forward([s]) for s in seqs])
     np.testing.assert_allclose(got, alone, atol=2e-6)
+
+
+# 4 bits costs a 384-wide MiniLM real precision (mean cosine ~0.96 to the float model); the load must be exact.
+@pytest.mark.parametrize("bits, floor", [(8, 0.999), (4, 0.85)])
+def test_a_quantized_checkpoint_loads_and_stays_close(minilm, batch_vectors, hundred, tmp_path, bits, floor):
+    """A BERT quantized the MLX way (linear and embedding layers, scales beside each weight, a `quantization`
+    block in config.json, as mlx-embeddings' convert writes them) loads with its own bits and group size."""
+    import json
+    import shutil
+
+    import mlx.core as mx
+    import mlx.nn as nn
+    from mlx.utils import tree_flatten
+
+    from orchard_sidecar.embeddings import load
+
+    model, _, config = load(minilm[1])
+    nn.quantize(model.model, group_size=64, bits=bits)
+    folder = tmp_path / f"minilm-{bits}bit"
+    shutil.copytree(minilm[1], folder)  # the cache's links copied as files
+    (folder / "model.safetensors").unlink()
+    mx.save_safetensors(str(folder / "model.safetensors"), dict(tree_flatten(model.model.parameters())))
+    (folder / "config.json").write_text(json.dumps({**config, "quantization": {"group_size": 64, "bits": bits}}))
+    assert (folder / "model.safetensors").stat().st_size < (minilm[1] / "model.safetensors").stat().st_size / 2
+
+    quantized, _, _ = load(folder)
+    texts = hundred[-25:]  # the quantized matmul has no BLAS on the CPU: 25 ordinary sentences are enough
+    seqs = [quantized.fit(s) for s in quantized.tokenize(texts)]
+    got = quantized.embed(seqs)
+    # Loaded from disk, it is the model that was quantized in memory, vector for vector.
+    np.testing.assert_allclose(got, model.embed(seqs), atol=2e-6)
+    want = batch_vectors[-len(texts) :]  # the float model's (the NumPy reference's within 1e-6)
+    cos = (got * want).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(want, axis=1)
+    assert cos.min() >= floor, cos.min()

@@ -43,8 +43,10 @@ class Embeddings(nn.Module):
 
     def __call__(self, ids: mx.array) -> mx.array:
         positions = mx.arange(ids.shape[1])[None, :]
-        # Sentence embeddings encode one segment: token type 0 everywhere.
-        x = self.word_embeddings(ids) + self.position_embeddings(positions) + self.token_type_embeddings.weight[0]
+        # Sentence embeddings encode one segment: token type 0 everywhere (looked up, not read from .weight, so a
+        # quantized table gives its row too).
+        segment = self.token_type_embeddings(mx.zeros((1, 1), dtype=mx.int32))
+        x = self.word_embeddings(ids) + self.position_embeddings(positions) + segment
         return self.LayerNorm(x)
 
 

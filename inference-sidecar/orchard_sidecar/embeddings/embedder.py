@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mlx.core as mx
+import mlx.nn as nn
 import numpy as np
 from mlx.utils import tree_flatten
 from tokenizers import Tokenizer
@@ -163,6 +164,16 @@ def pool(hidden: mx.array, mask: mx.array, mode: str) -> mx.array:
     return summed / (mx.sqrt(lengths) if mode == "mean_sqrt_len" else lengths)
 
 
+def _quantize_like(model: BertModel, config: dict, weights: dict[str, mx.array]) -> None:
+    """A quantized checkpoint (MLX's `quantization` block, as mlx-embeddings writes it): the layers whose
+    weights carry scales become quantized layers of the same bits and group size before loading."""
+    q = config.get("quantization")
+    if not isinstance(q, dict) or not isinstance(q.get("bits"), int):
+        return
+    nn.quantize(model, group_size=int(q.get("group_size") or 64), bits=q["bits"], mode=q.get("mode") or "affine",
+                class_predicate=lambda path, _module: f"{path}.scales" in weights)
+
+
 def load(folder: Path) -> tuple[Embedder, Tokenizer, dict]:
     """(embedder, tokenizer, config) for the folder, weights evaluated; EmbeddingLoadError if unsupported."""
     config = _read_json(folder / "config.json")
@@ -179,6 +190,7 @@ def load(folder: Path) -> tuple[Embedder, Tokenizer, dict]:
     for file in sorted(folder.glob("*.safetensors")):
         weights.update(mx.load(str(file)))
     weights = BertModel.sanitize(weights)
+    _quantize_like(model, config, weights)
     expected = {k for k, _ in tree_flatten(model.parameters())}
     missing = sorted(expected - weights.keys())
     if missing:
