@@ -145,6 +145,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
   events.on('memoryStatus', loaded.update);
   const memoryChanged = async (): Promise<void> => {
     if (supervisor.status().state !== 'ready') return;
+    monitor.changed();
     try {
       emit('memoryStatus', await memoryStatus(supervisor));
     } catch (e) {
@@ -198,7 +199,10 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       downloads: downloads.handlers,
       engine,
       memoryChanged,
-      onMemoryStatus: (s) => emit('memoryStatus', s),
+      onMemoryStatus: (s) => {
+        monitor.changed();
+        emit('memoryStatus', s);
+      },
       loadStarted: () => monitor.loadStarted(),
       mcp,
     }),

@@ -41,10 +41,13 @@ export function memoryHandlers(d: MemoryHandlerDeps): MemoryHandlers {
     'models.list': async () => (await admin.models()).data.map(toLocalModel),
     'models.load': async (input) => {
       d.loadStarted?.();
-      const r = await admin.load(input);
-      // Announced before answering, so a library.list that follows already sees the load (and any evictions).
-      await d.memoryChanged?.();
-      return toLocalModel(r);
+      try {
+        return toLocalModel(await admin.load(input));
+      } finally {
+        // Announced before answering, so a library.list that follows already sees the load (and any
+        // evictions) — also after a refused load, whose models a poll may have seen arrive and not leave.
+        await d.memoryChanged?.();
+      }
     },
     'models.unload': async ({ model }) => {
       await admin.unload(model);

@@ -94,6 +94,8 @@ export async function preloadPinned(
 /**
  * Polls the sidecar's memory while it is ready; every successful poll is reported. While a load is
  * under way (or right after `loadStarted`) it polls every `loadIntervalMs`, so progress moves smoothly.
+ * `changed()` marks a status fetched for a change (load, unload, new limit): a poll that was already under
+ * way is then dropped, so a slow poll never brings back a model the change just removed.
  */
 export function startMemoryMonitor(opts: {
   sup: Supervisor;
@@ -101,21 +103,23 @@ export function startMemoryMonitor(opts: {
   loadIntervalMs?: number;
   onStatus: (s: MemoryStatus) => void;
   log: Logger;
-}): { stop(): void; loadStarted(): void } {
+}): { stop(): void; loadStarted(): void; changed(): void } {
   const fast = Math.min(opts.loadIntervalMs ?? 150, opts.intervalMs);
   let busy = false;
   let loading = false;
   let fastUntil = 0; // a load just asked for may not have reached the sidecar by the next poll
   let last = 0;
+  let changes = 0;
   const timer = setInterval(() => {
     const due = loading || Date.now() < fastUntil || Date.now() - last >= opts.intervalMs;
     if (!due || busy || opts.sup.status().state !== 'ready') return;
     busy = true;
     last = Date.now();
+    const at = changes;
     memoryStatus(opts.sup)
       .then((s) => {
         loading = (s.loading?.length ?? 0) > 0;
-        opts.onStatus(s);
+        if (at === changes) opts.onStatus(s);
       })
       .catch((e: unknown) => opts.log.debug('memory poll failed', { error: String(e) }))
       .finally(() => {
@@ -127,6 +131,9 @@ export function startMemoryMonitor(opts: {
     stop: () => clearInterval(timer),
     loadStarted: () => {
       fastUntil = Date.now() + 2000;
+    },
+    changed: () => {
+      changes++;
     },
   };
 }
