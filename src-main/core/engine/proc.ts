@@ -12,18 +12,31 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+// eslint-disable-next-line no-control-regex -- the escape character is what is being matched
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+/** The tool's output is parsed and shown in the app's log, never on a terminal: no colours. uv reads any
+ *  FORCE_COLOR (even "0", which test runners set) as "force colours", so that one is removed. */
+function plainEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, NO_COLOR: '1' };
+  delete out.FORCE_COLOR;
+  delete out.CLICOLOR_FORCE;
+  return out;
+}
+
 /** Runs `cmd args`; resolves with its stdout, rejects with its last lines when it fails. */
 export function runTool(cmd: string, args: string[], o: RunOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: o.cwd,
-      env: o.env ?? process.env,
+      env: plainEnv(o.env ?? process.env),
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: o.signal,
     });
     const tail: string[] = [];
     let stdout = '';
-    const take = (line: string): void => {
+    const take = (raw: string): void => {
+      const line = raw.replace(ANSI, '');
       tail.push(line);
       if (tail.length > 20) tail.shift();
       o.onLine?.(line);
