@@ -33,7 +33,9 @@ Commands:
   serve                         Run Orchard headless: sidecar, API and web UI on 127.0.0.1
   status                        State of the running instance
   ps                            Loaded models and memory
-  load MODEL [--pin] [--ttl S] [--context N]   (progress shown; Ctrl-C cancels the load)
+  load MODEL [--pin] [--ttl S] [--context N] [--draft M]
+                                Progress shown; Ctrl-C cancels the load; --draft loads a
+                                speculative draft model with it
   unload MODEL
 ${RUN_USAGE}
 ${LOGS_USAGE}
@@ -167,6 +169,7 @@ export async function run(
         pin: { type: 'boolean', default: false },
         ttl: { type: 'string' },
         context: { type: 'string' },
+        draft: { type: 'string' },
       },
     });
   } catch (e) {
@@ -213,7 +216,8 @@ export async function run(
               `Memory: ${gb(mem.activeBytes)} in use · limit ${gb(mem.limitBytes)} · system ${gb(mem.systemBytes)}`,
               ...(mem.models.length
                 ? mem.models.map(
-                    (m) => `  ${m.id}  ${gb(m.footprintBytes)}${m.pinned ? '  pinned' : ''}`,
+                    (m) =>
+                      `  ${m.id}  ${gb(m.footprintBytes)}${m.pinned ? '  pinned' : ''}${m.draftOf?.length ? `  draft of ${m.draftOf.join(', ')}` : ''}`,
                   )
                 : ['  (no model loaded)']),
             ].join('\n'),
@@ -247,6 +251,7 @@ export async function run(
                 pin: o.pin,
                 ...(ttl !== undefined ? { ttl_seconds: ttl } : {}),
                 ...(ctx !== undefined ? { context_length: ctx } : {}),
+                ...(o.draft ? { draft_model: o.draft } : {}),
               });
             } finally {
               unhook?.();

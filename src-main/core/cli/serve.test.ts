@@ -136,6 +136,15 @@ describe('orchard serve (integration)', () => {
     expect(JSON.parse(load.out)).toMatchObject({ id: MODEL, loaded: true });
     const bad = await cli('load', 'org/not-there');
     expect(bad.code).toBe(EXIT.error);
+    // A draft model loaded with it (same tokenizer), listed as its draft; unloaded together.
+    const withDraft = await cli('load', MODEL, '--draft', 'orchard-fixtures/random-llama-b');
+    expect(withDraft.code, withDraft.err).toBe(EXIT.ok);
+    const ps = JSON.parse((await cli('ps', '--json')).out) as {
+      models: Array<{ id: string; draftOf?: string[] }>;
+    };
+    expect(ps.models.find((m) => m.id === 'orchard-fixtures/random-llama-b')?.draftOf).toEqual([
+      MODEL,
+    ]);
   });
 
   it('load shows progress lines (percent of weights read) that never go back', async () => {
