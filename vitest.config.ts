@@ -19,7 +19,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'node', exclude: [...configDefaults.exclude, 'src-renderer/**'] },
+        // The real agents take minutes of CPU prefill: `npm run test:agents` (tests/agents/vitest.config.ts).
+        test: {
+          name: 'node',
+          exclude: [...configDefaults.exclude, 'src-renderer/**', 'tests/agents/**'],
+        },
       },
       {
         extends: true,
