@@ -178,7 +178,13 @@ class Engine:
         try:
             speculative = speculation_applies(job)
             if speculative:
-                self.spec.insert(job)
+                # Prefix from memory, else from disk, as for a batched job: an agent that asks for
+                # speculation must not lose its long prefix after a restart.
+                cache, rest = self.prefix.fetch(job.model, job.prompt)
+                if self.disk.defer(job, len(job.prompt) - len(rest)):
+                    return
+                cache, rest = self.disk.take(job, cache, rest)
+                self.spec.insert(job, cache, rest)
         except Exception as e:
             self._finish(job, "error", e)
             return

@@ -268,8 +268,8 @@ class SpecRunner:
     def count_for(self, model) -> int:
         return sum(1 for s in list(self._streams.values()) if s.job.model is model)
 
-    def insert(self, job) -> None:
-        cache, rest = self._prefix.fetch(job.model, job.prompt)
+    def insert(self, job, cache: list | None, rest: list[int]) -> None:
+        """Start a stream from the main model's cache for the prompt's first tokens (None: from scratch)."""
         draft = None
         if job.speculation.method == DRAFT_MODEL:
             dlm = job.speculation.draft

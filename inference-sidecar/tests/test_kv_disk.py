@@ -42,6 +42,18 @@ def test_prefix_read_back_after_restart(make_sidecar, llama, tmp_path):
     assert sc.events("kv_disk_read")[0]["tokens"] == 512
 
 
+def test_speculative_request_reads_the_prefix_back_after_restart(make_sidecar, llama, tmp_path):
+    # Speculative streams run beside the batch; they must find the disk cache all the same.
+    model = llama["repo_id"]
+    first, _ = _warm_disk(make_sidecar, tmp_path, model)
+    sc = make_sidecar(["--kv-dir", str(tmp_path)])
+    again = _complete(sc, model, speculative={"method": "prompt_lookup"})
+    assert again["usage"]["prompt_tokens_details"]["cached_tokens"] == 512
+    assert again["usage"]["orchard"]["speculative"]["applied"] is True
+    assert again["choices"][0]["text"] == first["choices"][0]["text"]
+    assert sc.events("kv_disk_read")[0]["tokens"] == 512
+
+
 def test_prefix_read_back_after_an_eviction(make_sidecar, llama, tmp_path):
     model = llama["repo_id"]
     sc = make_sidecar(["--kv-dir", str(tmp_path)])
