@@ -70,4 +70,24 @@ describe('MCP tools in chat (e2e)', () => {
     });
     expect(stored[3]?.content).toBe('The echo tool answered.');
   });
+
+  it('edits a server in place: only the changed fields, the stored environment kept', async () => {
+    const [before] = await o.rpc.call('mcp.list');
+    await o.rpc.call('mcp.update', { id: before!.id, patch: { env: { ORCHARD_CHECK: 'kept' } } });
+    await mcp.open();
+    await mcp.edit('everything', { timeoutSeconds: 20, permission: 'allow' });
+    const [server] = await o.rpc.call('mcp.list');
+    expect(server).toMatchObject({
+      name: 'everything',
+      command: process.execPath,
+      args: [EVERYTHING],
+      permission: 'allow',
+      timeoutMs: 20_000,
+      envKeys: ['ORCHARD_CHECK'],
+    });
+    // The form went back to adding, empty.
+    const form = o.page.getByRole('form', { name: 'Add MCP server' });
+    expect(await form.getByRole('textbox', { name: 'Name' }).inputValue()).toBe('');
+    await mcp.close();
+  });
 });

@@ -41,4 +41,22 @@ export class McpPanel {
     await form.getByRole('button', { name: 'Add server' }).click();
     await this.server(s.name).waitFor();
   }
+
+  /** Edits a listed server through the same form; waits until core has saved it. */
+  async edit(name: string, c: { timeoutSeconds?: number; permission?: 'ask' | 'allow' }) {
+    await this.open();
+    await this.server(name)
+      .getByRole('button', { name: `Edit ${name}` })
+      .click();
+    const form = this.page.getByRole('form', { name: 'Edit MCP server' });
+    if (c.timeoutSeconds !== undefined)
+      await form
+        .getByRole('spinbutton', { name: 'Tool timeout (seconds)' })
+        .fill(String(c.timeoutSeconds));
+    if (c.permission)
+      await form.getByRole('combobox', { name: 'Before a tool runs' }).selectOption(c.permission);
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    // Saved: the form goes back to adding (it changes only after core answered).
+    await form.waitFor({ state: 'detached' });
+  }
 }

@@ -59,6 +59,7 @@ export type McpServerInput = z.input<typeof McpServerInput>;
 
 /** Absent fields keep their stored value; env or headers given replace the stored set whole. */
 export const McpServerPatch = z.object(fields).partial().strict();
+export type McpServerPatch = z.input<typeof McpServerPatch>;
 
 export const McpServerState = z.enum(['stopped', 'starting', 'running', 'crashed']);
 export const McpServerView = z.object({

@@ -1,6 +1,6 @@
 // MCP servers in the chat: the list with each server's state (kept current by core's events), add,
 // edit, import of Cursor's mcp.json, restart, and the confirmation asked before a tool runs.
-import type { McpServerInput, McpServerView } from '#shared/contract/mcp.ts';
+import type { McpServerInput, McpServerPatch, McpServerView } from '#shared/contract/mcp.ts';
 import type { AppState } from './app.svelte.ts';
 
 export type Decision = 'run' | 'decline';
@@ -53,14 +53,16 @@ export class McpState {
     );
   }
 
-  async update(
-    id: string,
-    patch: Partial<Pick<McpServerView, 'permission' | 'enabled' | 'timeoutMs'>>,
-  ): Promise<void> {
-    await this.#guard(async () => {
-      await this.app.api.call('mcp.update', { id, patch });
-      await this.refresh();
-    });
+  /** True when saved (an empty patch saves nothing and is fine). */
+  async update(id: string, patch: McpServerPatch): Promise<boolean> {
+    if (Object.keys(patch).length === 0) return true;
+    return (
+      (await this.#guard(async () => {
+        await this.app.api.call('mcp.update', { id, patch });
+        await this.refresh();
+        return true;
+      })) ?? false
+    );
   }
 
   async remove(id: string): Promise<void> {
