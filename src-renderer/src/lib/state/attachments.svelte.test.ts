@@ -70,6 +70,23 @@ describe('Attachments', () => {
     expect(files.warning).toContain('plus 20 for the answer');
   });
 
+  it('counts the message being typed (estimated) toward the window, and forgets it once sent', async () => {
+    const { files } = await setup({ loaded: true, window: 30 });
+    await files.add([text('a.txt', 'one two')]);
+    expect(files.overflow).toBe(false); // 13 history + 6 file
+    files.draft = 'y'.repeat(60); // 15 tokens estimated + the message's markers
+    expect(files.total).toBe(13 + 6 + 15 + MESSAGE_OVERHEAD);
+    expect(files.overflow).toBe(true);
+    expect(files.summary).toContain('with the conversation and your message of the model');
+    expect(files.warning).toMatch(/^The conversation, your message and attachments \(≈38 tokens\)/);
+    files.draft = '   ';
+    expect(files.total).toBe(19);
+    files.draft = 'y'.repeat(60);
+    files.take();
+    expect(files.draft).toBe('');
+    expect(files.overflow).toBe(false);
+  });
+
   it('estimates without asking core when there is no local model, and when the count fails', async () => {
     const none = await setup({ loaded: true, model: null });
     await none.files.add([text('a.txt', 'one two')]);

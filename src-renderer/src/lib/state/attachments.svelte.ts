@@ -1,6 +1,6 @@
 // Text files waiting in the composer: read and refused here (binary, too large, too many), each counted
 // with the chosen model's own tokenizer when it is loaded (≈ estimate otherwise), and the conversation
-// plus the files measured against the model's context window.
+// plus the files and the message being typed measured against the model's context window.
 import {
   estimateTokens,
   fileBlock,
@@ -36,7 +36,19 @@ export class Attachments {
   /** The model's window, or null when unknown (no local model chosen). */
   contextLength = $state<number | null>(null);
 
-  readonly total = $derived(this.historyTokens + this.files.reduce((n, f) => n + f.tokens, 0));
+  /** The message being typed. Counted as an estimate: a tokenizer round trip per keystroke is not worth it. */
+  draft = $state('');
+  readonly draftTokens = $derived(
+    this.draft.trim() === '' ? 0 : estimateTokens(this.draft) + MESSAGE_OVERHEAD,
+  );
+
+  readonly total = $derived(
+    this.historyTokens + this.draftTokens + this.files.reduce((n, f) => n + f.tokens, 0),
+  );
+  /** The total holds an estimate: no tokenizer to count with, or text still being typed. */
+  get approximate(): boolean {
+    return this.estimated || this.draftTokens > 0;
+  }
   /** The conversation and the files (and the reply's max_tokens, when set) do not fit the window. */
   get overflow(): boolean {
     return this.contextLength !== null && this.total + this.src.reserve() > this.contextLength;
@@ -48,7 +60,8 @@ export class Attachments {
         ? ''
         : ` of the model's ${this.contextLength.toLocaleString('en-US')}-token window`;
     const estimate = this.estimated ? ' (estimated: no loaded model to count with)' : '';
-    return `${tokenLabel(this.total, this.estimated)} with the conversation${window}${estimate}`;
+    const typed = this.draftTokens ? ' and your message' : '';
+    return `${tokenLabel(this.total, this.approximate)} with the conversation${typed}${window}${estimate}`;
   }
   /** The overflow warning, or null when everything fits. */
   get warning(): string | null {
@@ -56,7 +69,8 @@ export class Attachments {
     const reserve = this.src.reserve();
     const answer = reserve ? ` plus ${reserve.toLocaleString('en-US')} for the answer` : '';
     return (
-      `The conversation and attachments (${tokenLabel(this.total, this.estimated)}${answer}) do not ` +
+      `The conversation${this.draftTokens ? ', your message' : ''} and attachments ` +
+      `(${tokenLabel(this.total, this.approximate)}${answer}) do not ` +
       `fit the model's context window of ${this.contextLength!.toLocaleString('en-US')} tokens: ` +
       'the start would be cut off or the request refused. Remove a file or start a new chat.'
     );
@@ -102,10 +116,11 @@ export class Attachments {
     this.error = null;
   }
 
-  /** The files to send with a message; the composer is empty afterwards. */
+  /** The files to send with a message; the composer (files and typed text) is empty afterwards. */
   take(): ChatFile[] {
     const files = this.files;
     this.files = [];
+    this.draft = '';
     this.error = null;
     return files;
   }
