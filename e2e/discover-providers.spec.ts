@@ -80,6 +80,8 @@ describe('discover landing and provider presets (e2e)', () => {
     const badges = (id: string) => pick(id).getByTestId('capability').allTextContents();
     expect(await badges('mlx-community/Qwen2.5-VL-3B-Instruct-4bit')).toEqual(['Vision']);
     expect(await badges('mlx-community/all-MiniLM-L6-v2-4bit')).toEqual(['Embeddings']);
+    // Every pick is one Orchard can run (architectures from the engine: mlx-lm, mlx-vlm, the BERT embedder).
+    expect(await landing.getByText('architecture not supported').count()).toBe(0);
     expect(await badges(HAVE)).toEqual([]);
     expect(await pick(HAVE).getByTestId('downloaded').textContent()).toBe('Downloaded');
     expect(await ui.button(`Download ${HAVE}`).count()).toBe(0);

@@ -120,22 +120,23 @@ export const CURATED_MODELS: readonly CuratedModel[] = [
     tier: 8,
     note: 'Tiny sentence embeddings',
   },
+  // Embedding picks are BERT-family sentence-transformers models: the architecture Orchard's embedder runs.
   {
-    repoId: 'mlx-community/Qwen3-Embedding-0.6B-4bit-DWQ',
+    repoId: 'mlx-community/bge-base-en-v1.5-4bit',
     use: 'embeddings',
     tier: 16,
-    note: 'Multilingual retrieval',
+    note: 'Balanced English retrieval',
   },
   {
-    repoId: 'mlx-community/Qwen3-Embedding-4B-4bit-DWQ',
+    repoId: 'mlx-community/bge-large-en-v1.5-4bit',
     use: 'embeddings',
     tier: 32,
-    note: 'Better recall',
+    note: 'Stronger English retrieval',
   },
   {
-    repoId: 'mlx-community/Qwen3-Embedding-8B-4bit-DWQ',
+    repoId: 'mlx-community/mxbai-embed-large-v1',
     use: 'embeddings',
     tier: 64,
-    note: 'Top of the Qwen3 embedding line',
+    note: 'Full precision, 1024 dimensions',
   },
 ];

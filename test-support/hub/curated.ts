@@ -52,9 +52,15 @@ const vl = (gb: number, layers: number, kvHeads: number): Shape => ({
   vision: true,
   task: 'image-text-to-text',
 });
-const embed = (gb: number, layers: number): Shape => ({
-  ...qwen('qwen3', gb, layers, 8),
-  arch: 'Qwen3Model',
+const bert = (gb: number, layers: number, heads: number, headDim: number, bits = 4): Shape => ({
+  type: 'bert',
+  arch: 'BertModel',
+  gb,
+  bits,
+  layers,
+  heads,
+  kvHeads: heads,
+  headDim,
   task: 'feature-extraction',
 });
 
@@ -87,20 +93,10 @@ export const CURATED_SHAPES: Record<string, Shape> = {
     task: 'image-text-to-text',
   },
   'mlx-community/Qwen2.5-VL-72B-Instruct-4bit': vl(41.0, 80, 8),
-  'mlx-community/all-MiniLM-L6-v2-4bit': {
-    type: 'bert',
-    arch: 'BertModel',
-    gb: 0.02,
-    bits: 4,
-    layers: 6,
-    heads: 12,
-    kvHeads: 12,
-    headDim: 32,
-    task: 'feature-extraction',
-  },
-  'mlx-community/Qwen3-Embedding-0.6B-4bit-DWQ': embed(0.34, 28),
-  'mlx-community/Qwen3-Embedding-4B-4bit-DWQ': embed(2.3, 36),
-  'mlx-community/Qwen3-Embedding-8B-4bit-DWQ': embed(4.6, 36),
+  'mlx-community/all-MiniLM-L6-v2-4bit': bert(0.02, 6, 12, 32),
+  'mlx-community/bge-base-en-v1.5-4bit': bert(0.07, 12, 12, 64),
+  'mlx-community/bge-large-en-v1.5-4bit': bert(0.2, 24, 16, 64),
+  'mlx-community/mxbai-embed-large-v1': bert(0.67, 24, 16, 64, 16),
 };
 
 function config(s: Shape): Record<string, unknown> {
@@ -117,7 +113,7 @@ function config(s: Shape): Record<string, unknown> {
   return {
     ...text,
     architectures: [s.arch],
-    quantization: { group_size: 64, bits: s.bits },
+    ...(s.bits < 16 ? { quantization: { group_size: 64, bits: s.bits } } : {}),
     ...(s.vision ? { vision_config: { model_type: `${s.type}_vision` } } : {}),
   };
 }
