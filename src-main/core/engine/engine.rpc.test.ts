@@ -1,7 +1,8 @@
 // The engine screen's RPC against the real core: engine.repair returns at once and a second call joins
 // the run under way, progress and the outcome arrive on the RPC event channel, a real failing step (a
-// packaged app whose uv binary is gone) ends the run with a clear error, another process's install is
-// refused, and a checkout's .venv reports the versions probed from it and refuses a repair.
+// packaged app whose uv binary is gone) ends the run with a clear error, the CLI hands a repair to a
+// running serve, another process's install is refused, and a checkout's .venv reports the versions
+// probed from it and refuses a repair.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startCore, type Core } from '../app/index.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { connectRpc, type RpcClient } from '../rpc/index.ts';
+import { runEngineCommand } from '../cli/commands-engine.ts';
+import { writeServeFile } from '../cli/serveFile.ts';
 import { makeTempDir } from '../../../test-support/tmp.ts';
 import { EngineProgress, EngineStatus } from '#shared/contract/engine.ts';
 import { LOCKS_DIR, lockName, UV_VERSION } from './index.ts';
@@ -142,6 +145,43 @@ describe('engine RPC', () => {
     expect(after.run!.log.at(-1)).toContain('python: failed: could not run');
     const engineDir = path.join(config.dataDir, 'engine');
     expect(fs.readdirSync(engineDir).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('`orchard engine repair` while serve runs: the serve runs it, its progress printed by the CLI', async () => {
+    const config = managed();
+    const client = await start(config);
+    writeServeFile(config.serveFile, {
+      pid: process.pid,
+      port: core!.web!.port,
+      token: core!.web!.token,
+    });
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runEngineCommand('repair', [], {
+      config,
+      version: VERSION,
+      json: false,
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+    });
+    expect(code).toBe(1);
+    const uv = path.join(config.engine!.resourcesDir!, 'uv');
+    expect(err[0]).toBe('Orchard is running: the install runs there.');
+    expect(err.slice(1, -1)).toEqual([
+      'engine [1/7] prepare…',
+      'engine [1/7] prepare: done',
+      'engine [2/7] resources…',
+      `engine [2/7] resources: done (engine ${VERSION})`,
+      'engine [3/7] python…',
+      expect.stringMatching(/^engine \[3\/7\] python: failed: could not run /),
+    ]);
+    expect(err.at(-1)).toContain(`repair failed: could not run ${uv}`);
+    expect(out.join('\n')).toMatch(/^Engine: managed · missing/);
+    // It was the serve's run (the engine screen shows it), not one in the CLI's own process.
+    expect((await client.call('engine.status')).run).toMatchObject({
+      action: 'repair',
+      state: 'failed',
+    });
   });
 
   it("another process's install is refused with its pid, and its lock is left alone", async () => {
