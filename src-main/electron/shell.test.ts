@@ -1,12 +1,17 @@
 // The shell's wiring against a stand-in for `electron` (Electron cannot run here) and a real core:
 // hardened window on core's UI, CSP, the IPC bridge onto the real dispatcher and SQLite, events,
-// window bounds kept, tray, single-instance lock, and a quit that stops the real sidecar.
+// window bounds kept, tray, single-instance lock, serve.json for the CLI, and a quit that stops the real
+// sidecar.
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../core/config/index.ts';
 import { buildFixtures, waitUntil } from '../../test-support/sidecar/kit.ts';
 import { makeTempDir } from '../../test-support/tmp.ts';
 import { fileCipher } from '../core/db/index.ts';
+import { readServeFile } from '../core/cli/index.ts';
+import { rpcUrl } from '../core/cli/serveFile.ts';
+import { connectRpc } from '../core/rpc/index.ts';
 import { BOUNDS_SETTING } from './bounds.ts';
 import { KEYCHAIN_TAG, keychainCipher } from './keychain.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL } from './channels.ts';
@@ -256,6 +261,25 @@ describe('electron shell', () => {
     expect(s).toBeNull();
     expect(app.quitCalls).toBe(1);
     expect(FakeBrowserWindow.all).toHaveLength(0);
+  });
+
+  it('announces itself to the CLI like serve does (serve.json), and withdraws on quit', async () => {
+    const s = await launch();
+    const file = s.core.config.serveFile;
+    expect(readServeFile(file)).toEqual({
+      pid: process.pid,
+      port: s.core.web!.port,
+      token: s.core.web!.token,
+    });
+    // What `orchard ps` does with it: the RPC of the running app answers.
+    const rpc = await connectRpc(rpcUrl(readServeFile(file)!));
+    try {
+      expect((await rpc.call('app.status')).dataDir).toBe(s.core.config.dataDir);
+    } finally {
+      rpc.close();
+    }
+    await s.shutdown();
+    expect(fs.existsSync(file)).toBe(false);
   });
 
   it('quitting waits for core to stop the real sidecar', async () => {

@@ -17,6 +17,7 @@ import {
   type IpcMainInvokeEvent,
 } from 'electron';
 import { startCore, VERSION, type Core, type CoreOptions } from '../core/app/index.ts';
+import { removeServeFile, writeServeFile } from '../core/cli/index.ts';
 import { engineFromConfig, formatProgress, withEngine } from '../core/engine/index.ts';
 import { fileCipher } from '../core/db/index.ts';
 import type { Config } from '../core/config/index.ts';
@@ -117,6 +118,8 @@ export async function runShell(opts: ShellOptions): Promise<Shell | null> {
   });
   const web = core.web!;
   const origin = new URL(web.uiUrl).origin;
+  // The CLI (`orchard ps`, `run`, `engine repair`, …) finds the running app as it finds `npm run serve`.
+  writeServeFile(config.serveFile, { pid: process.pid, port: web.port, token: web.token });
 
   // Every response of the UI's origin carries the CSP, whatever the static server sent.
   session.defaultSession.webRequest.onHeadersReceived(
@@ -203,7 +206,10 @@ export async function runShell(opts: ShellOptions): Promise<Shell | null> {
   win = createWindow();
 
   let stopping: Promise<void> | null = null;
-  const shutdown = (): Promise<void> => (stopping ??= core.stop());
+  const shutdown = (): Promise<void> => {
+    if (!stopping) removeServeFile(config.serveFile, process.pid);
+    return (stopping ??= core.stop());
+  };
 
   const tray = new Tray(nativeImage.createFromDataURL(TRAY_ICON_DATA_URL));
   const refreshTray = (status: SidecarStatus): void => {
