@@ -2,78 +2,25 @@
 // streamed from the gateway, stop / regenerate / edit-and-resend, the request settings, and the
 // tool loop (MCP tools offered, each call confirmed, run in core, its result sent back to the model).
 import type { ChatMessage, Conversation, MessageMeta } from '#shared/contract/conversations.ts';
-import type { McpCallResult, McpTool } from '#shared/contract/mcp.ts';
-import { flushSync } from 'svelte';
-import { figures } from '../chat/figures.ts';
+import type { McpTool } from '#shared/contract/mcp.ts';
 import { withFiles, type ChatFile } from '../chat/files.ts';
 import type { ChatImage } from '../chat/images.ts';
-import { GatewayError, streamChat, type ChatRequest } from '../chat/gateway.ts';
-import { pacer } from '../chat/pacer.ts';
+import { answerMeta, streamAnswer, type Draft } from '../chat/answer.ts';
 import {
-  historyMessages,
-  parseArguments,
-  ToolCallCollector,
-  toolSpecs,
-  type ToolCall,
-} from '../chat/tools.ts';
+  chatRequest,
+  DEFAULT_SETTINGS,
+  readJson,
+  SELECTION_KEY,
+  SETTINGS_KEY,
+  toolRoundLimit,
+  type ChatSettings,
+  type Selection,
+} from '../chat/settings.ts';
+import { runToolCall } from '../chat/toolCall.ts';
+import type { ToolCall } from '../chat/tools.ts';
 import type { AppState } from './app.svelte.ts';
 import { Attachments } from './attachments.svelte.ts';
 import { McpState } from './mcp.svelte.ts';
-
-export interface Draft {
-  reasoning: string;
-  content: string;
-  startedAt: number;
-  firstToken: number | null;
-  firstContent: number | null;
-  route: string | null;
-  model: string;
-}
-
-export interface ChatSettings {
-  systemPrompt: string;
-  temperature: number | null;
-  top_p: number | null;
-  top_k: number | null;
-  max_tokens: number | null;
-  seed: number | null;
-  /** Offer the tools of the enabled MCP servers to the model. */
-  useTools: boolean;
-  /** Rounds of tool calls one answer may take before the loop is ended. */
-  toolRounds: number;
-  /** Speculative decoding: the model's or profile's default, none, prompt lookup, or a draft model. */
-  speculative: 'default' | 'none' | 'prompt_lookup' | 'draft_model';
-  /** The draft model's repo id when `speculative` is `draft_model`. */
-  draftModel: string;
-}
-
-/** What the picker selected: a local model (repo id) or a profile (by id). */
-export type Selection = { kind: 'model'; id: string } | { kind: 'profile'; id: string };
-
-const SETTINGS_KEY = 'orchard.chat.settings';
-const SELECTION_KEY = 'orchard.chat.selection';
-const DEFAULT_SETTINGS: ChatSettings = {
-  systemPrompt: '',
-  temperature: null,
-  top_p: null,
-  top_k: null,
-  max_tokens: null,
-  seed: null,
-  useTools: true,
-  toolRounds: 5,
-  speculative: 'default',
-  draftModel: '',
-};
-const TITLE_LENGTH = 48;
-
-function readJson<T>(key: string, fallback: T): T {
-  try {
-    const raw = localStorage.getItem(key);
-    return raw ? { ...fallback, ...(JSON.parse(raw) as T) } : fallback;
-  } catch {
-    return fallback;
-  }
-}
 
 /** A user message's meta for its images and files, or nothing when it has neither. */
 function attached(images: ChatImage[], files: ChatFile[]): { meta?: MessageMeta } {
@@ -82,6 +29,8 @@ function attached(images: ChatImage[], files: ChatFile[]): { meta?: MessageMeta 
   if (files.length) meta.files = files;
   return images.length || files.length ? { meta } : {};
 }
+
+const TITLE_LENGTH = 48;
 
 export class ChatState {
   conversations = $state<Conversation[]>([]);
@@ -289,26 +238,6 @@ export class ChatState {
     );
   }
 
-  #request(model: string, tools: McpTool[]): ChatRequest {
-    const s = this.settings;
-    const history = historyMessages(this.messages);
-    const messages: ChatRequest['messages'] = s.systemPrompt.trim()
-      ? [{ role: 'system', content: s.systemPrompt }, ...history]
-      : history;
-    const params: Record<string, unknown> = {};
-    for (const key of ['temperature', 'top_p', 'top_k', 'max_tokens', 'seed'] as const) {
-      const v = s[key];
-      if (v !== null && Number.isFinite(v)) params[key] = v;
-    }
-    if (s.speculative === 'none') params.speculative = 'none';
-    else if (s.speculative === 'prompt_lookup') params.speculative = { method: 'prompt_lookup' };
-    else if (s.speculative === 'draft_model' && s.draftModel.trim())
-      params.speculative = { draft_model: s.draftModel.trim() };
-    return tools.length
-      ? { model, messages, params, tools: toolSpecs(tools) }
-      : { model, messages, params };
-  }
-
   /** The enabled servers' tools (starting them); a server that cannot offer them is named, not fatal. */
   async #offeredTools(): Promise<McpTool[]> {
     if (!this.settings.useTools || !this.tools.enabled) return [];
@@ -341,9 +270,7 @@ export class ChatState {
       for (let round = 0; ; round++) {
         const calls = await this.#answerOnce(conversationId, model, offered);
         if (calls.length === 0) return;
-        // A cleared or nonsense field in the panel falls back to the default rather than to zero.
-        const set = this.settings.toolRounds;
-        const rounds = Number.isInteger(set) && set >= 1 ? set : DEFAULT_SETTINGS.toolRounds;
+        const rounds = toolRoundLimit(this.settings);
         const limit = round >= rounds;
         if (limit) this.toolNotice = `Stopped after ${rounds} rounds of tool calls.`;
         for (const call of calls) {
@@ -363,76 +290,29 @@ export class ChatState {
     }
   }
 
-  /** One tool call: confirmed when its server asks, run in core, its result stored as a tool message. */
+  /** One tool call decided and run (toolCall.ts), its result stored as a tool message. */
   async #runTool(
     conversationId: string,
     call: ToolCall,
     offered: McpTool[],
     skip: string | null,
   ): Promise<void> {
-    const tool = offered.find((t) => t.name === call.name);
-    const args = parseArguments(call.arguments);
-    let result: McpCallResult & { declined?: boolean };
-    if (skip !== null) result = { content: skip, isError: true, durationMs: 0, declined: true };
-    else if (!tool)
-      result = { content: `there is no tool named "${call.name}"`, isError: true, durationMs: 0 };
-    else if (!args.ok) result = { content: args.error, isError: true, durationMs: 0 };
-    else {
-      const permission =
-        this.tools.servers.find((s) => s.id === tool.serverId)?.permission ?? tool.permission;
-      const decision =
-        permission === 'allow'
-          ? 'run'
-          : await this.tools.confirm({
-              callId: call.id,
-              name: call.name,
-              serverId: tool.serverId,
-              serverName: tool.serverName,
-              arguments: call.arguments,
-            });
-      if (decision === 'decline' || this.#stopped) {
-        result = {
-          content: 'the user declined this tool call',
-          isError: true,
-          durationMs: 0,
-          declined: true,
-        };
-      } else {
-        this.runningTool = call.name;
-        try {
-          result = await this.app.api.call('mcp.call', {
-            serverId: tool.serverId,
-            tool: tool.tool,
-            arguments: args.value,
-            confirmed: true,
-          });
-        } catch (e) {
-          result = {
-            content: `the tool call failed: ${e instanceof Error ? e.message : String(e)}`,
-            isError: true,
-            durationMs: 0,
-          };
-        } finally {
-          this.runningTool = null;
-        }
-      }
-    }
-    const meta: MessageMeta = {
-      tool: {
-        callId: call.id,
-        name: call.name,
-        server: tool?.serverName ?? null,
-        arguments: call.arguments,
-        isError: result.isError,
-        durationMs: result.durationMs,
-        ...(result.declined ? { declined: true } : {}),
+    const { content, meta } = await runToolCall(
+      {
+        api: this.app.api,
+        tools: this.tools,
+        stopped: () => this.#stopped,
+        running: (name) => (this.runningTool = name),
       },
-    };
+      call,
+      offered,
+      skip,
+    );
     await this.#guard(async () => {
       const m = await this.app.api.call('conversations.addMessage', {
         conversationId,
         role: 'tool',
-        content: result.content,
+        content,
         meta,
       });
       if (this.currentId === conversationId) this.messages = [...this.messages, m];
@@ -445,8 +325,7 @@ export class ChatState {
     model: string,
     offered: McpTool[],
   ): Promise<ToolCall[]> {
-    const req = this.#request(model, offered);
-    const collector = new ToolCallCollector();
+    const req = chatRequest(this.settings, model, this.messages, offered);
     const abort = new AbortController();
     this.#abort = abort;
     this.draft = {
@@ -458,71 +337,25 @@ export class ChatState {
       route: null,
       model,
     };
-    // The state's reactive proxy of the draft: written below, shown while the answer streams.
+    // The state's reactive proxy of the draft: written while the answer streams, shown as it grows.
     const d = this.draft;
-    let pieces = 0;
-    let usageTokens: number | null = null;
-    let spec: { proposed: number; accepted: number } | null = null;
-    let finishReason: string | undefined;
-    let failure: string | null = null;
-    // Text reaches the page through the pacer, each batch drawn before the next is taken.
-    const text = pacer<{ kind: 'reasoning' | 'content'; text: string }>((batch) => {
-      for (const piece of batch) d[piece.kind] += piece.text;
-      flushSync();
-    });
-    try {
-      const stream = await streamChat(this.app.gatewayOrigin, this.app.token, req, abort.signal);
-      d.route = stream.route;
-      for await (const ev of stream.events) {
-        if (ev.kind === 'reasoning' || ev.kind === 'content') {
-          const t = performance.now();
-          // The first piece of the reasoning and of the answer is drawn at once, whatever the pace.
-          const first = ev.kind === 'content' ? d.firstContent === null : d.firstToken === null;
-          d.firstToken ??= t;
-          if (ev.kind === 'content') d.firstContent ??= t;
-          pieces++;
-          text.push(ev);
-          if (first) text.flush();
-        } else if (ev.kind === 'toolCall') collector.push(ev);
-        else if (ev.kind === 'usage') {
-          usageTokens = ev.completionTokens;
-          spec = ev.spec ?? null;
-        } else if (ev.kind === 'finish') finishReason = ev.reason;
-        else if (ev.kind === 'error') failure = ev.message;
-      }
-    } catch (e) {
-      if (!abort.signal.aborted)
-        failure = e instanceof GatewayError || e instanceof Error ? e.message : String(e);
-    } finally {
-      text.flush();
-    }
+    const got = await streamAnswer(this.app.gatewayOrigin, this.app.token, req, abort.signal, d);
     this.#abort = null;
     if (conversationId !== this.currentId) {
       this.draft = null;
       return [];
     }
-    if (failure !== null) {
-      this.error = failure;
+    if (got.failure !== null) {
+      this.error = got.failure;
       this.draft = null;
       return [];
     }
-    const calls = abort.signal.aborted ? [] : collector.calls();
-    const f = figures({
-      start: d.startedAt,
-      firstToken: d.firstToken,
-      firstContent: d.firstContent,
+    const calls = abort.signal.aborted ? [] : got.calls;
+    const meta = answerMeta(d, got, {
       end: performance.now(),
-      tokens: usageTokens ?? pieces,
+      stopped: abort.signal.aborted,
+      calls,
     });
-    const meta: MessageMeta = { model, ...f };
-    if (d.route) meta.route = d.route;
-    if (finishReason) meta.finishReason = finishReason;
-    if (abort.signal.aborted) meta.stopped = true;
-    if (spec) {
-      meta.specProposed = spec.proposed;
-      meta.specAccepted = spec.accepted;
-    }
-    if (calls.length) meta.toolCalls = calls;
     const stored = await this.#guard(async () => {
       const m = await this.app.api.call('conversations.addMessage', {
         conversationId,
