@@ -1,15 +1,28 @@
 // One tool call the model made, decided and run: skipped (round limit, a stop), refused (no such tool,
 // arguments that are not JSON), confirmed when its server asks, run in core; the result for the model.
 import type { MessageMeta } from '#shared/contract/conversations.ts';
-import type { McpCallResult, McpTool } from '#shared/contract/mcp.ts';
+import type { McpCallResult, McpServerView, McpTool } from '#shared/contract/mcp.ts';
 import type { CoreApi } from '../api/index.ts';
-import type { McpState } from '../state/mcp.svelte.ts';
 import { parseArguments, type ToolCall } from './tools.ts';
+
+export type Decision = 'run' | 'decline';
+
+/** A tool call waiting for the user's yes or no. */
+export interface PendingCall {
+  callId: string;
+  name: string;
+  serverId: string;
+  serverName: string;
+  arguments: string;
+}
 
 export interface ToolCallDeps {
   api: CoreApi;
-  /** The servers' permissions and the confirmation asked of the user. */
-  tools: Pick<McpState, 'servers' | 'confirm'>;
+  /** The servers' permissions and the confirmation asked of the user (the chat's McpState). */
+  tools: {
+    servers: ReadonlyArray<Pick<McpServerView, 'id' | 'permission'>>;
+    confirm(call: PendingCall): Promise<Decision>;
+  };
   /** The user stopped the answer (checked again after the confirmation). */
   stopped(): boolean;
   /** The tool running in core now, or null once it returned. */

@@ -1,18 +1,8 @@
 // MCP servers in the chat: the list with each server's state (kept current by core's events), add,
 // edit, import of Cursor's mcp.json, restart, and the confirmation asked before a tool runs.
 import type { McpServerInput, McpServerPatch, McpServerView } from '#shared/contract/mcp.ts';
+import type { Decision, PendingCall } from '../chat/toolCall.ts';
 import type { AppState } from './app.svelte.ts';
-
-export type Decision = 'run' | 'decline';
-
-/** A tool call waiting for the user's yes or no. */
-export interface PendingCall {
-  callId: string;
-  name: string;
-  serverId: string;
-  serverName: string;
-  arguments: string;
-}
 
 export class McpState {
   servers = $state<McpServerView[]>([]);
