@@ -177,13 +177,12 @@ class Engine:
             return
         try:
             speculative = speculation_applies(job)
+            # The prefix from memory, else from disk, for batched and speculative jobs alike.
+            cache, rest = self.prefix.fetch(job.model, job.prompt, job.kv)
+            if self.disk.defer(job, len(job.prompt) - len(rest)):
+                return  # its prefix is read from disk off this thread; the job comes back through the inbox
+            cache, rest = self.disk.take(job, cache, rest)
             if speculative:
-                # Prefix from memory, else from disk, as for a batched job: an agent that asks for
-                # speculation must not lose its long prefix after a restart.
-                cache, rest = self.prefix.fetch(job.model, job.prompt)
-                if self.disk.defer(job, len(job.prompt) - len(rest)):
-                    return
-                cache, rest = self.disk.take(job, cache, rest)
                 self.spec.insert(job, cache, rest)
         except Exception as e:
             self._finish(job, "error", e)
@@ -201,10 +200,6 @@ class Engine:
                     prefill_batch_size=PREFILL_BATCH_SIZE,
                 )
                 batch = self._batches[_key(job)] = _Batch(gen)
-            cache, rest = self.prefix.fetch(job.model, job.prompt, job.kv)
-            if self.disk.defer(job, len(job.prompt) - len(rest)):
-                return  # its prefix is read from disk off this thread; the job comes back through the inbox
-            cache, rest = self.disk.take(job, cache, rest)
             if cache is None and job.kv is not None:
                 cache = kv_quant.new_cache(job.model, job.kv)
             done = len(job.prompt) - len(rest)

@@ -10,6 +10,7 @@ type LibraryModel = MethodResult<'library.list'>[number];
 type MemoryStatus = MethodResult<'memory.status'>;
 type Conversation = MethodResult<'conversations.list'>[number];
 type ChatMessage = MethodResult<'conversations.messages'>[number];
+type McpServer = MethodResult<'mcp.list'>[number];
 
 const T0 = 1_700_000_000_000;
 
@@ -128,6 +129,27 @@ export function message(
     reasoning: null,
     meta: null,
     createdAt: T0 + id,
+    ...over,
+  };
+}
+
+/** A running stdio MCP server with one tool, set to ask before each call. */
+export function mcpServer(over: Partial<McpServer> = {}): McpServer {
+  return {
+    id: 's1',
+    name: 'everything',
+    transport: 'stdio',
+    command: 'node',
+    args: [],
+    url: null,
+    envKeys: [],
+    headerKeys: [],
+    permission: 'ask',
+    enabled: true,
+    timeoutMs: 60_000,
+    state: 'running',
+    error: null,
+    toolCount: 1,
     ...over,
   };
 }

@@ -83,10 +83,12 @@ async function runViaServe(
     for (;;) {
       const now = await rpc.call('engine.status');
       if (finished(now)) return now;
+      let timer: NodeJS.Timeout | undefined;
       const s = await Promise.race([
         end,
-        new Promise<null>((r) => setTimeout(() => r(null), 2000)),
+        new Promise<null>((r) => (timer = setTimeout(() => r(null), 2000))),
       ]);
+      clearTimeout(timer); // else a finished repair keeps the CLI alive for up to 2 s
       if (s) return s;
     }
   } finally {

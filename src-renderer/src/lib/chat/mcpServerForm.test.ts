@@ -1,25 +1,16 @@
 // The MCP server form's data rules: add input per transport, and an edit patch that carries only what
 // changed (so an untouched server keeps running) and leaves write-only secrets alone unless retyped.
 import { describe, expect, it } from 'vitest';
-import type { McpServerView } from '#shared/contract/mcp.ts';
+import { mcpServer } from '../../../test/fixtures.ts';
 import { emptyForm, formFromServer, inputFromForm, pairs, patchFromForm } from './mcpServerForm.ts';
 
-const stdio: McpServerView = {
-  id: 's1',
+const stdio = mcpServer({
   name: 'files',
-  transport: 'stdio',
   command: 'npx',
   args: ['-y', '@modelcontextprotocol/server-filesystem', '/tmp'],
-  url: null,
   envKeys: ['TOKEN'],
-  headerKeys: [],
-  permission: 'ask',
-  enabled: true,
-  timeoutMs: 60_000,
-  state: 'running',
-  error: null,
   toolCount: 3,
-};
+});
 
 describe('the MCP server form', () => {
   it('reads env and header lines, skipping lines without the separator', () => {

@@ -4,28 +4,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { McpServerView, McpTool } from '#shared/contract/mcp.ts';
 import { appWith, FakeCore, memoryStorage } from '../../../test/fakeCore.ts';
-import { message } from '../../../test/fixtures.ts';
+import { mcpServer, message } from '../../../test/fixtures.ts';
 import { ChatState } from './chat.svelte.ts';
 
 type Message = ReturnType<typeof message>;
 
-const server = (over: Partial<McpServerView> = {}): McpServerView => ({
-  id: 's1',
-  name: 'everything',
-  transport: 'stdio',
-  command: 'node',
-  args: [],
-  url: null,
-  envKeys: [],
-  headerKeys: [],
-  permission: 'ask',
-  enabled: true,
-  timeoutMs: 60_000,
-  state: 'running',
-  error: null,
-  toolCount: 1,
-  ...over,
-});
+const server = mcpServer;
 const ECHO: McpTool = {
   name: 'echo',
   serverId: 's1',
